@@ -1,0 +1,175 @@
+"""Number, month and change formatting for the workspace's currency and language (SPEC §2).
+
+Values arrive in the catalog's storage convention: percent metrics as fractions (0.032 is
+3.2%), ratios as plain numbers (5.0 is ROAS 5.0×), ranks as positions. Nothing here looks up
+translations: the few words involved (萬, 億, month names) are part of the number's notation.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+CURRENCY_SYMBOLS: dict[str, str] = {
+    "TWD": "NT$",
+    "USD": "US$",
+    "HKD": "HK$",
+    "JPY": "¥",
+    "EUR": "€",
+    "GBP": "£",
+    "CNY": "¥",
+}
+# Currencies whose minor unit is not used in practice.
+_NO_DECIMALS = {"JPY"}
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MISSING = "—"
+
+
+def currency_symbol(currency: str) -> str:
+    """``NT$`` for TWD, ``US$`` for USD...; an unknown code is written as ``CODE `` (with a space)."""
+    code = (currency or "").upper()
+    return CURRENCY_SYMBOLS.get(code, f"{code} " if code else "")
+
+
+def _is_zh(lang: str) -> bool:
+    return lang.lower().startswith("zh")
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _trim(text: str) -> str:
+    """``4.0`` → ``4``, ``4.10`` → ``4.1``; integers untouched."""
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _short_number(value: float, lang: str) -> str:
+    """Shorten a big magnitude: 4,100,000 → ``4.1M`` (en) or ``410 萬`` (zh-TW).
+
+    Below 1,000 (en) or 10,000 (zh-TW) the full number is kept. One decimal below 100 units
+    of the step, none above (``12.3M``, ``123M``; ``41.5 萬``, ``1,234 萬``).
+    """
+    size = abs(value)
+    steps = ((1e8, " 億"), (1e4, " 萬")) if _is_zh(lang) else ((1e9, "B"), (1e6, "M"), (1e3, "K"))
+    for i, (step, suffix) in enumerate(steps):
+        if size >= step:
+            scaled = value / step
+            text = f"{scaled:,.0f}" if abs(scaled) >= 100 else _trim(f"{scaled:,.1f}")
+            # 999,999 would round to "1,000K": say "1M" instead (not for 萬, where 1,000 萬 is usual).
+            if i > 0 and not _is_zh(lang) and abs(round(scaled)) >= 1000:
+                return _short_number(math.copysign(steps[i - 1][0], value), lang)
+            return text + suffix
+    return _trim(f"{value:,.1f}") if not float(value).is_integer() else f"{value:,.0f}"
+
+
+def _plain_number(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def _format_currency(value: float, lang: str, currency: str, short: bool) -> str:
+    sign = "-" if value < 0 else ""
+    size = abs(value)
+    symbol = currency_symbol(currency)
+    if short:
+        return f"{sign}{symbol}{_short_number(size, lang)}"
+    # Whole amounts and anything from 1,000 up read best without cents; CPA NT$9.50 keeps them.
+    no_cents = currency.upper() in _NO_DECIMALS or size >= 1000 or float(size).is_integer()
+    return f"{sign}{symbol}{_plain_number(size, 0 if no_cents else 2)}"
+
+
+def _format_percent(value: float) -> str:
+    pct = value * 100
+    decimals = 1 if abs(pct) >= 1 or pct == 0 else 2
+    return f"{pct:,.{decimals}f}%"
+
+
+def format_value(
+    value: float | None,
+    unit: str,
+    lang: str,
+    currency: str = "TWD",
+    short: bool = False,
+) -> str:
+    """Format one metric value for people.
+
+    Parameters
+    ----------
+    value : float or None
+        In the catalog's storage unit (percent as a fraction). ``None``/NaN gives ``—``.
+    unit : {"count", "currency", "percent", "ratio", "rank"}
+    lang : {"zh-TW", "en"}
+    currency : str
+        ISO code of the workspace's currency.
+    short : bool
+        Shorten big numbers where space is tight: ``NT$4.1M`` / ``NT$410 萬``.
+
+    Examples
+    --------
+    >>> format_value(1234567, "currency", "en")
+    'NT$1,234,567'
+    >>> format_value(0.032, "percent", "en")
+    '3.2%'
+    >>> format_value(4_100_000, "currency", "zh-TW", short=True)
+    'NT$410 萬'
+    """
+    if _missing(value):
+        return MISSING
+    number = float(value)  # type: ignore[arg-type]
+    if unit == "currency":
+        return _format_currency(number, lang, currency, short)
+    if unit == "percent":
+        return _format_percent(number)
+    if unit == "ratio":
+        return f"{number:,.2f}×" if abs(number) < 1 else f"{number:,.1f}×"
+    if unit == "rank":
+        return f"#{number:.0f}" if number.is_integer() else f"#{number:.1f}"
+    if short:
+        return _short_number(number, lang)
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+
+
+def _to_year_month(period: str | date | datetime) -> tuple[int, int]:
+    if isinstance(period, (date, datetime)):
+        return period.year, period.month
+    text = str(period)
+    try:
+        year, month = int(text[:4]), int(text[5:7])
+    except ValueError as exc:
+        raise ValueError(f"not a month: {period!r}") from exc
+    if not 1 <= month <= 12:
+        raise ValueError(f"not a month: {period!r}")
+    return year, month
+
+
+def format_month(period: str | date | datetime, lang: str) -> str:
+    """``"2024-03"`` (or any date in March 2024) → ``2024 年 3 月`` / ``Mar 2024``."""
+    year, month = _to_year_month(period)
+    if _is_zh(lang):
+        return f"{year} 年 {month} 月"
+    return f"{_MONTHS_EN[month - 1]} {year}"
+
+
+def format_pct_change(x: float | None, lang: str, decimals: int = 1) -> str:
+    """A relative change given in percent: ``26.5`` → ``+26.5%``, ``-16.67`` → ``-16.7%``.
+
+    Trailing zeros are dropped (``+50%``); the sign is always shown, except for zero.
+    ``lang`` is accepted for symmetry with the other formatters: both languages write
+    changes the same way.
+    """
+    del lang
+    if _missing(x):
+        return MISSING
+    text = _trim(f"{abs(float(x)):,.{decimals}f}")  # type: ignore[arg-type]
+    if text == "0":
+        return "0%"
+    return f"{'+' if x > 0 else '-'}{text}%"  # type: ignore[operator]
+
+
+def format_pct(fraction: float | None, decimals: int = 0) -> str:
+    """A share or achievement (a fraction) as a percent without sign: ``0.41`` → ``41%``."""
+    if _missing(fraction):
+        return MISSING
+    return f"{float(fraction) * 100:,.{decimals}f}%"  # type: ignore[arg-type]

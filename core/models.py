@@ -1,0 +1,143 @@
+"""Database models (SQLModel). Observations are stored long: one row per metric, day, source
+and dimension value, so any export shape lands in the same table.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Workspace(SQLModel, table=True):
+    """One brand (an agency has one per client)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=200)
+    business_type: str = Field(max_length=20)
+    currency: str = Field(default="TWD", max_length=3)
+    language: str = Field(default="zh-TW", max_length=5)
+    period_start: date
+    period_months: int = 12
+    is_demo: bool = False
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Kgi(SQLModel, table=True):
+    """The workspace's goal for its period; one per workspace."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, unique=True)
+    text: str = ""
+    metric: str | None = Field(default=None, max_length=40)
+    direction: str | None = Field(default=None, max_length=10)
+    target_kind: str | None = Field(default=None, max_length=20)
+    target_value: float | None = None
+    baseline: float | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    split: str = Field(default="linear", max_length=10)
+    monthly_targets: list[float] | None = Field(default=None, sa_column=Column(JSON))
+    smart: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Kpi(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    metric: str = Field(max_length=40)
+    label: str = Field(default="", max_length=200)
+    target_kind: str = Field(max_length=20)
+    target_value: float | None = None
+    baseline: float | None = None
+    cadence: str = Field(default="period", max_length=10)
+    owner: str = Field(default="", max_length=100)
+    sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    dimensions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    template_key: str | None = Field(default=None, max_length=60)
+    position: int = 0
+    note: str = ""
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ImportBatch(SQLModel, table=True):
+    """One uploaded file. Undoing it removes its rows and revives what it had replaced."""
+
+    __tablename__ = "import_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    file_name: str = Field(max_length=500)
+    file_hash: str = Field(max_length=64, index=True)
+    source: str = Field(max_length=40)
+    status: str = Field(default="imported", max_length=20)
+    rows: int = 0
+    metrics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    start: date | None = None
+    end: date | None = None
+    replaced: int = 0
+    errors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Observation(SQLModel, table=True):
+    """A single figure: workspace × source × metric × date × granularity × dimension.
+
+    ``superseded_by`` is NULL for the live row; a newer import covering the same key sets it
+    to its own id instead of deleting, so that undoing the newer import brings the old back.
+    """
+
+    __table_args__ = (
+        Index(
+            "ux_observation_live",
+            "workspace_id", "source", "metric", "date", "granularity", "dimension",
+            unique=True,
+            sqlite_where=text("superseded_by IS NULL"),
+            postgresql_where=text("superseded_by IS NULL"),
+        ),
+        Index("ix_observation_query", "workspace_id", "metric", "date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    metric: str = Field(max_length=40)
+    date: date
+    granularity: str = Field(default="day", max_length=5)
+    value: float
+    source: str = Field(max_length=40)
+    dimension: str = Field(default="", max_length=300)
+    import_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
+    superseded_by: int | None = Field(default=None, index=True)
+
+
+class ColumnMapping(SQLModel, table=True):
+    """A column → metric choice the user made, remembered per workspace and source."""
+
+    __tablename__ = "column_mapping"
+    __table_args__ = (UniqueConstraint("workspace_id", "source", "column"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    source: str = Field(max_length=40)
+    column: str = Field(max_length=300)
+    metric: str = Field(default="", max_length=40)  # "" = ignore this column
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Draft(SQLModel, table=True):
+    """Whatever a user has typed but not saved, so a reload or restart loses nothing."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(default=0, index=True)  # 0 = not tied to a workspace
+    key: str = Field(max_length=100)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
