@@ -1,0 +1,126 @@
+"""Number, month and change formatting (SPEC §2 "How it looks and feels")."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from core.formatting import (
+    currency_symbol,
+    format_month,
+    format_pct,
+    format_pct_change,
+    format_value,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "lang", "kwargs", "expected"),
+    [
+        (1234567, "currency", "en", {}, "NT$1,234,567"),
+        (1234567, "currency", "zh-TW", {}, "NT$1,234,567"),
+        (1234567.4, "currency", "en", {}, "NT$1,234,567"),
+        (9.5, "currency", "en", {}, "NT$9.50"),
+        (10, "currency", "en", {}, "NT$10"),
+        (-2500, "currency", "en", {}, "-NT$2,500"),
+        (4_100_000, "currency", "en", {"short": True}, "NT$4.1M"),
+        (10_000_000, "currency", "en", {"short": True}, "NT$10M"),
+        (4_100_000, "currency", "zh-TW", {"short": True}, "NT$410 萬"),
+        (10_000_000, "currency", "zh-TW", {"short": True}, "NT$1,000 萬"),
+        (415_000, "currency", "zh-TW", {"short": True}, "NT$41.5 萬"),
+        (123_456_789, "currency", "zh-TW", {"short": True}, "NT$1.2 億"),
+        (999_999, "currency", "en", {"short": True}, "NT$1M"),
+        (415_000, "currency", "en", {"short": True}, "NT$415K"),
+        (950, "currency", "en", {"short": True}, "NT$950"),
+        (1500, "currency", "en", {"currency": "USD"}, "US$1,500"),
+        (1500, "currency", "en", {"currency": "HKD"}, "HK$1,500"),
+        (1500.5, "currency", "en", {"currency": "JPY"}, "¥1,500"),
+        (1500, "currency", "en", {"currency": "EUR"}, "€1,500"),
+        (1500, "currency", "en", {"currency": "GBP"}, "£1,500"),
+        (1500, "currency", "en", {"currency": "CNY"}, "¥1,500"),
+        (1500, "currency", "en", {"currency": "SGD"}, "SGD 1,500"),
+        (0.032, "percent", "en", {}, "3.2%"),
+        (0.25, "percent", "zh-TW", {}, "25.0%"),
+        (0.0045, "percent", "en", {}, "0.45%"),
+        (0.0625, "percent", "en", {"decimals": 2}, "6.25%"),
+        (5, "ratio", "en", {}, "5.0×"),
+        (0.8, "ratio", "en", {}, "0.80×"),
+        (3, "rank", "en", {}, "#3"),
+        (3.42, "rank", "zh-TW", {}, "#3.4"),
+        (12345, "count", "en", {}, "12,345"),
+        (12345, "count", "en", {"short": True}, "12.3K"),
+        (12345, "count", "zh-TW", {"short": True}, "1.2 萬"),
+        (8000, "count", "zh-TW", {"short": True}, "8,000"),
+        (2.5, "count", "en", {}, "2.5"),
+        (None, "count", "en", {}, "—"),
+        (float("nan"), "percent", "en", {}, "—"),
+    ],
+)
+def test_format_value(value: float | None, unit: str, lang: str, kwargs: dict, expected: str) -> None:
+    assert format_value(value, unit, lang, **kwargs) == expected
+
+
+def test_currency_symbol() -> None:
+    assert currency_symbol("twd") == "NT$"
+    assert currency_symbol("USD") == "US$"
+    assert currency_symbol("KRW") == "KRW "
+
+
+@pytest.mark.parametrize(
+    ("period", "lang", "expected"),
+    [
+        ("2024-03", "zh-TW", "2024 年 3 月"),
+        ("2024-03", "en", "Mar 2024"),
+        ("2024-12-15", "en", "Dec 2024"),
+        (date(2025, 1, 1), "zh-TW", "2025 年 1 月"),
+    ],
+)
+def test_format_month(period: object, lang: str, expected: str) -> None:
+    assert format_month(period, lang) == expected
+
+
+def test_format_month_rejects_non_months() -> None:
+    with pytest.raises(ValueError):
+        format_month("2024-13", "en")
+    with pytest.raises(ValueError):
+        format_month("total", "en")
+
+
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [(26.5, "+26.5%"), (18.577, "+18.6%"), (50.0, "+50%"), (-16.666, "-16.7%"), (0, "0%"),
+     (0.01, "0%"), (None, "—")],
+)
+def test_format_pct_change(x: float | None, expected: str) -> None:
+    assert format_pct_change(x, "en") == expected
+    assert format_pct_change(x, "zh-TW") == expected
+
+
+def test_format_pct() -> None:
+    assert format_pct(0.41) == "41%"
+    assert format_pct(0.4149, 1) == "41.5%"
+    assert format_pct(None) == "—"
+
+
+@pytest.mark.parametrize(
+    "module", ["core.formatting", "core.drivers", "core.pacing", "core.abtest", "core.aggregate"]
+)
+def test_docstring_examples(module: str) -> None:
+    """The examples in the numeric modules' docstrings are true."""
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0
+
+
+def test_numbers_messages_exist_in_both_languages() -> None:
+    from core.i18n import messages
+    from core.pacing import STATUSES
+
+    ours = {k: v for k, v in messages().items() if k.startswith("numbers.")}
+    assert all(set(texts) == {"en", "zh"} and texts["en"] != texts["zh"] for k, texts in ours.items()
+               if k not in ("numbers.abtest.stats_line",)), "every message in both languages"
+    for name in STATUSES:
+        assert f"numbers.status.{name}" in ours
