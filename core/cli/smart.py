@@ -1,0 +1,81 @@
+"""``kgi smart TEXT [--start YYYY-MM-DD] [--type BUSINESS_TYPE]``: SMART check of a goal.
+
+Exit 0 even when letters fail (the answer is a report); 1 for an empty sentence or an unknown
+business type; 2 for usage errors. Messages are in ``--lang`` when given, else in the
+sentence's own language.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from core.catalog import BUSINESS_TYPES, load_catalog
+from core.errors import KgiError
+from core.i18n import t
+from core.smart import CRITERIA, check_smart, describe_target, detect_language, parse_goal
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("smart", help=t("smart.cli.help", "en"),
+                            description=t("smart.cli.help", "en"))
+    parser.add_argument("text", metavar="TEXT", nargs="+", help="the goal sentence (quote it)")
+    parser.add_argument("--start", metavar="YYYY-MM-DD",
+                        help="start of relative periods (default: first day of this month)")
+    parser.add_argument("--type", dest="business_type", metavar="BUSINESS_TYPE",
+                        help="business type for the Relevant check: " + ", ".join(BUSINESS_TYPES))
+    parser.set_defaults(func=run)
+
+
+def _start(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise KgiError("smart.bad_start", value=value) from None
+
+
+def run(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001 - core.cli.Context
+    text = " ".join(args.text).strip()
+    lang = ctx.lang if ctx.lang_given else detect_language(text)
+    if args.business_type is not None and args.business_type not in BUSINESS_TYPES:
+        raise KgiError("templates.unknown_type", key=args.business_type, known=", ".join(BUSINESS_TYPES))
+    try:
+        goal = parse_goal(text, lang=lang, start=_start(args.start), business_type=args.business_type)
+    except KgiError as exc:
+        # Say it in the sentence's language, whatever the environment's language is.
+        ctx.lang = lang
+        raise exc
+    result = check_smart(goal, lang=lang, business_type=args.business_type)
+    if ctx.as_json:
+        ctx.print_json(result.to_dict())
+        return 0
+    for line in _human(result, lang):
+        print(line)
+    return 0
+
+
+def _human(result, lang: str) -> list[str]:  # noqa: ANN001 - core.smart.SmartResult
+    goal = result.goal
+    catalog = load_catalog()
+    none = t("smart.cli.none", lang)
+    sep = "：" if lang.startswith("zh") else ": "
+    metric = catalog.metrics.get(goal.metric or "")
+    lines = [
+        f"{t('smart.cli.goal', lang)}{sep}{goal.text}",
+        f"  {t('smart.cli.metric', lang)}{sep}" + (f"{metric.name(lang)} ({metric.key})" if metric else none),
+        f"  {t('smart.cli.direction', lang)}{sep}"
+        + (t(f"smart.direction.{goal.direction}", lang) if goal.direction else none),
+        f"  {t('smart.cli.target', lang)}{sep}"
+        + (describe_target(goal.target, metric, lang) if goal.target else none),
+        f"  {t('smart.cli.period', lang)}{sep}"
+        + (f"{goal.period.start.isoformat()} → {goal.period.end.isoformat()}" if goal.period else none),
+        "",
+    ]
+    for key in CRITERIA:
+        c = result.criteria[key]
+        lines.append(f"{t(f'smart.letter.{key}', lang)}  [{t(f'smart.verdict.{c.verdict}', lang)}]  {c.reason}")
+        if c.fix:
+            lines.append(f"    → {c.fix}")
+    return lines
