@@ -21,7 +21,8 @@ from core.drivers import DriverCheck, check_targets
 from core.errors import KgiError
 from core.goals import TARGET_KINDS, ParsedGoal, Period, Target
 from core.models import Draft, Kgi, Kpi, Workspace, utcnow
-from core.smart import SmartResult, check_smart, parse_goal
+from core.i18n import t
+from core.smart import Criterion, SmartResult, check_smart, parse_goal
 from core.templates import kpi_templates
 from core.workspaces import get_workspace
 
@@ -94,7 +95,14 @@ def preview_kgi(
 ) -> tuple[ParsedGoal, SmartResult]:
     """Parse and SMART-check a KGI sentence without saving anything (the live check)."""
     ws = get_workspace(engine, workspace_id)
-    goal = _apply_overrides(parse_goal(text, lang, start=ws.period_start), overrides)
+    goal = _apply_overrides(
+        parse_goal(text, lang, start=ws.period_start, business_type=ws.business_type), overrides
+    )
+    # A KGI without its own deadline takes the workspace's plan period: the plan still has
+    # dates to pace against, and T says (as a warning) that the sentence itself has none.
+    borrowed = goal.period is None and goal.understood and goal.metric is not None
+    if borrowed:
+        goal.period = Period.months_from(ws.period_start, ws.period_months)
     history = metric_history(engine, workspace_id, goal.metric) if goal.metric else None
     result = check_smart(
         goal,
@@ -103,7 +111,15 @@ def preview_kgi(
         role="kgi",
         history=history,
         baseline=overrides.get("baseline"),
+        currency=ws.currency,
     )
+    if borrowed:
+        result.criteria["time_bound"] = Criterion(
+            "warn",
+            t("plan.t_from_workspace", lang, start=goal.period.start.isoformat(),
+              end=goal.period.end.isoformat()),
+            t("plan.t_from_workspace_fix", lang),
+        )
     return goal, result
 
 

@@ -132,3 +132,11 @@ def test_drafts_survive_and_clear(engine, shop):
     assert load_draft(engine, shop.id, "kgi") == {"text": "營收提升 50%"}
     clear_draft(engine, shop.id, "kgi")
     assert load_draft(engine, shop.id, "kgi") is None
+
+
+def test_kgi_without_deadline_takes_the_workspace_period_with_a_warning(engine, shop):
+    kgi = save_kgi(engine, shop.id, "營收提升 50%", lang="zh-TW")
+    assert (kgi.period_start, kgi.period_end) == (date(2024, 1, 1), date(2024, 12, 31))
+    time_bound = kgi.smart["criteria"]["time_bound"]
+    assert time_bound["verdict"] == "warn"
+    assert "2024-01-01" in time_bound["reason"] and "工作區" in time_bound["reason"]
