@@ -113,6 +113,15 @@ class Catalog:
         return seen
 
 
+# Currency codes and signs that exports put in brackets after a header. Only these are
+# stripped: "CTR (all)" must stay apart from "CTR".
+CURRENCY_TOKENS = frozenset(
+    "usd twd ntd eur gbp jpy hkd cny rmb aud cad sgd myr inr idr pen krw thb php vnd nzd chf "
+    "sek nok dkk brl mxn zar aed sar try pln czk huf ils nt$ us$ $ 元 新台幣".split()
+)
+_BRACKETED_TAIL = re.compile(r"\(([^()]*)\)$")
+
+
 def normalize_label(text: str) -> str:
     """Normalise a column header or phrase for matching.
 
@@ -120,7 +129,9 @@ def normalize_label(text: str) -> str:
     (``Amount spent (USD)`` → ``amount spent``), runs of white space folded.
     """
     text = unicodedata.normalize("NFKC", str(text)).strip().lower()
-    text = re.sub(r"\(\s*(?:[a-z]{3}|nt\$|\$|元)\s*\)$", "", text).strip()
+    match = _BRACKETED_TAIL.search(text)
+    if match and match.group(1).strip() in CURRENCY_TOKENS:
+        text = text[: match.start()].strip()
     return re.sub(r"\s+", " ", text)
 
 
