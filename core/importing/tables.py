@@ -1,0 +1,371 @@
+"""Finding the tables inside a decoded file.
+
+A file becomes a *grid*: a DataFrame of raw cells with positional columns, one row per
+record as a spreadsheet would show it (so row numbers match what the user sees). Tables are
+then found in the grid: preamble rows (``#`` lines, report titles, date-range lines) are
+read for metadata and skipped, the header row is chosen by scoring rows against every known
+column name, and a table ends at a ``#`` block or at a blank row followed by another header
+(GA4 "Report CSV Export" holds many tables; UA CSV has a second ``Day Index`` table).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.importing.decode import Decoded, SheetRows
+from core.importing.sources import comparison_kind, known_header_names, norm, split_currency
+from core.importing.values import compact_date, parse_one_date
+
+HEADER_WINDOW = 40  # rows scanned for a header after the previous table
+PAD_COLUMNS = 3  # extra columns read so ragged rows (GA4 "Grand total") do not break parsing
+
+
+@dataclass
+class RawTable:
+    """One table: raw header cells, raw data cells, and where each row sits in the file."""
+
+    headers: list[str]  # display names, unique ("Name", "Name.1"), "" replaced by "(column C)"
+    raw_headers: list[str]  # header cells exactly as written
+    data: pd.DataFrame  # positional columns 0..len(headers)-1, raw cells
+    row_numbers: np.ndarray  # 1-based row (line) number of each data row in the file
+    extra: pd.Series  # text of cells beyond the header's width ("" when none)
+    meta: dict[str, Any] = field(default_factory=dict)
+    sheet: str | None = None
+    workbook: bool = False
+    uncached: set[tuple[int, int]] = field(default_factory=set)  # (row number, column)
+    description_rows: int = 0
+    score: int = 0
+
+
+# --- grids --------------------------------------------------------------------------------
+
+
+def text_grid(text: str, delimiter: str) -> pd.DataFrame:
+    """Every record of a CSV/TSV text as strings ("" for blank), blank lines kept."""
+    width = _sample_width(text, delimiter) + PAD_COLUMNS
+    try:
+        grid = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=None,
+            names=list(range(width)),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            quotechar='"',
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError, csv.Error):
+        grid = _python_grid(text, delimiter)
+    return grid.fillna("")
+
+
+def _sample_width(text: str, delimiter: str) -> int:
+    head = text[:200_000]
+    cut = head.rfind("\n")
+    head = head[: cut if cut > 0 else len(head)]
+    try:
+        return max((len(row) for row in csv.reader(io.StringIO(head), delimiter=delimiter)), default=1)
+    except csv.Error:
+        return head.count(delimiter) + 1
+
+
+def _python_grid(text: str, delimiter: str) -> pd.DataFrame:
+    """Tolerant fallback for very ragged files: the csv module, rows padded to equal width."""
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+    width = max((len(r) for r in rows), default=1)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
+
+
+def rows_grid(rows: list[list[Any]]) -> pd.DataFrame:
+    """Workbook rows (typed cells from calamine) as an object grid."""
+    if not rows:
+        return pd.DataFrame()
+    grid = pd.DataFrame(rows, dtype=object)
+    return grid.where(grid.notna(), "")
+
+
+# --- finding tables -----------------------------------------------------------------------
+
+
+def find_tables(decoded: Decoded) -> list[RawTable]:
+    if decoded.kind == "text":
+        grid = text_grid(decoded.text or "", decoded.delimiter or ",")
+        return tables_in_grid(grid, sheet=None, workbook=False)
+    tables: list[RawTable] = []
+    for sheet in decoded.sheets:
+        tables.extend(sheet_tables(sheet))
+    return tables
+
+
+def sheet_tables(sheet: SheetRows) -> list[RawTable]:
+    grid = rows_grid(sheet.rows)
+    if grid.empty:
+        return []
+    tables = tables_in_grid(grid, sheet=sheet.name, workbook=True)
+    for table in tables:
+        table.uncached = {(r + 1, c) for r, c in sheet.uncached_formulas}
+        if sheet.truncated_empty_rows:
+            table.meta["truncated_empty_rows"] = True
+    return tables
+
+
+def tables_in_grid(grid: pd.DataFrame, *, sheet: str | None, workbook: bool) -> list[RawTable]:
+    """Split a grid into tables; rows before each header feed its metadata."""
+    if grid.empty:
+        return []
+    first = grid.iloc[:, 0].astype(str).str.strip()
+    empty = _empty_mask(grid)
+    # "# Start date: ..." is a comment line; "#1001" (a Shopify order name) is data.
+    hashes = first.str.match(r"^#(?:\s|-|=|$)").to_numpy(dtype=bool)
+    tables: list[RawTable] = []
+    meta: dict[str, Any] = {}
+    pos, n = 0, len(grid)
+    while pos < n:
+        header_at, score = _find_header(grid, pos, empty, hashes)
+        if header_at is None:
+            break
+        meta = _preamble_meta(grid.iloc[pos:header_at], inherited=meta)
+        end = _table_end(grid, header_at + 1, empty, hashes)
+        tables.append(_make_table(grid, header_at, end, empty, meta, sheet, workbook, score))
+        pos = end
+    return tables
+
+
+def _empty_mask(grid: pd.DataFrame) -> np.ndarray:
+    if all(pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype) for dtype in grid.dtypes):
+        blank = np.ones(len(grid), dtype=bool)
+        for col in grid.columns:
+            values = grid[col]
+            if values.dtype == object:
+                cell_blank = (values.isna() | values.eq("")).to_numpy(dtype=bool)
+            else:
+                cell_blank = values.str.strip().eq("").to_numpy(dtype=bool)
+            blank &= cell_blank
+        return blank
+    return grid.isna().all(axis=1).to_numpy()
+
+
+def _blank_cell(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, float) and np.isnan(value)
+    )
+
+
+def _cells(row: pd.Series) -> list[str]:
+    return ["" if _blank_cell(v) else str(v).strip() for v in row.tolist()]
+
+
+def header_score(cells: list[str]) -> int:
+    """How many cells are column names some source or the catalog knows."""
+    known = known_header_names()
+    score = 0
+    for cell in cells:
+        if not cell:
+            continue
+        base = split_currency(cell)[0]
+        if base in known or comparison_kind(base)[1] in known:
+            score += 1
+    return score
+
+
+def _find_header(grid: pd.DataFrame, start: int, empty: np.ndarray, hashes: np.ndarray) -> tuple[int | None, int]:
+    """The best-scoring row among the next rows; ties go to the earliest row."""
+    best, best_score, fallback = None, 0, None
+    stop = min(len(grid), start + HEADER_WINDOW)
+    for i in range(start, stop):
+        if empty[i] or hashes[i]:
+            if best is not None and empty[i]:
+                break
+            continue
+        cells = _cells(grid.iloc[i])
+        filled = [c for c in cells if c]
+        if len(filled) < 2:
+            continue
+        score = header_score(cells)
+        if score > best_score:
+            best, best_score = i, score
+        if fallback is None and sum(1 for c in filled if not _numberish(c)) >= max(2, len(filled) // 2):
+            fallback = i
+    if best is not None:
+        return best, best_score
+    return fallback, 0
+
+
+def _numberish(text: str) -> bool:
+    return bool(re.fullmatch(r"[-+(]?[\d.,\s%$]+\)?", text))
+
+
+def _table_end(grid: pd.DataFrame, start: int, empty: np.ndarray, hashes: np.ndarray) -> int:
+    """Where the table that starts at ``start`` ends (exclusive)."""
+    breaks = np.flatnonzero(empty[start:] | hashes[start:]) + start
+    for b in breaks:
+        if hashes[b]:
+            return int(b)
+        following = b + 1
+        while following < len(grid) and empty[following]:
+            following += 1
+        if following >= len(grid):
+            return int(b)
+        if hashes[following]:
+            return int(b)
+        if header_score(_cells(grid.iloc[following])) >= 2:
+            return int(b)
+    return len(grid)
+
+
+def _make_table(
+    grid: pd.DataFrame,
+    header_at: int,
+    end: int,
+    empty: np.ndarray,
+    meta: dict[str, Any],
+    sheet: str | None,
+    workbook: bool,
+    score: int,
+) -> RawTable:
+    raw_cells = ["" if _blank_cell(v) else str(v) for v in grid.iloc[header_at].tolist()]
+    width = max((i + 1 for i, c in enumerate(raw_cells) if c.strip()), default=0)
+    raw_headers = raw_cells[:width]
+    body = grid.iloc[header_at + 1 : end]
+    keep = ~empty[header_at + 1 : end]
+    body = body[keep]
+    row_numbers = np.arange(header_at + 2, end + 1)[keep]
+    data = body.iloc[:, :width].copy()
+    data.columns = range(width)
+    extra = pd.Series("", index=body.index, dtype=object)
+    if grid.shape[1] > width:
+        rest = body.iloc[:, width:]
+        filled = ~_empty_mask(rest)
+        if filled.any():
+            joined = rest[filled].map(lambda v: "" if _blank_cell(v) else str(v).strip())
+            extra[filled] = joined.agg(" ".join, axis=1).str.strip().to_numpy()
+    table = RawTable(
+        headers=unique_headers(raw_headers),
+        raw_headers=raw_headers,
+        data=data.reset_index(drop=True),
+        row_numbers=row_numbers,
+        extra=extra.reset_index(drop=True),
+        meta=dict(meta),
+        sheet=sheet,
+        workbook=workbook,
+        score=score,
+    )
+    _drop_description_rows(table)
+    return table
+
+
+def unique_headers(raw: list[str]) -> list[str]:
+    """Display names: blanks become ``(column C)``, repeats get ``.1``, ``.2`` (like pandas).
+
+    Names are compared exactly as written, so Shopify's trailing-space copies stay distinct.
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(raw):
+        label = name if name.strip() else f"(column {_letter(i)})"
+        if label in seen:
+            seen[label] += 1
+            label = f"{label}.{seen[label]}"
+        else:
+            seen[label] = 0
+        out.append(label)
+    return out
+
+
+def _letter(i: int) -> str:
+    from core.importing.decode import column_letter
+
+    return column_letter(i)
+
+
+def _drop_description_rows(table: RawTable) -> None:
+    """Legacy Facebook / Google Business Profile put a row of sentences under the header."""
+    dropped = 0
+    while len(table.data) and dropped < 2:
+        cells = _cells(table.data.iloc[0])
+        filled = [c for c in cells if c]
+        sentences = [c for c in filled if len(c) > 25 and " " in c and not _numberish(c)]
+        if filled and len(sentences) >= max(2, len(filled) // 2 + 1):
+            table.data = table.data.iloc[1:].reset_index(drop=True)
+            table.row_numbers = table.row_numbers[1:]
+            table.extra = table.extra.iloc[1:].reset_index(drop=True)
+            dropped += 1
+        else:
+            break
+    table.description_rows = dropped
+
+
+# --- preamble metadata --------------------------------------------------------------------
+
+_KEY_VALUE = re.compile(r"^#?\s*([^:]{2,40}):\s*(.+)$")
+_DATE_RANGE = re.compile(r"^#?\s*(\d{8})\s*-\s*(\d{8})\s*$")
+
+
+def _preamble_meta(rows: pd.DataFrame, inherited: dict[str, Any]) -> dict[str, Any]:
+    """Metadata from the rows before a header (checklist item 6).
+
+    GA4: ``# Start date: 20240101``, ``# End date:``, ``# Property:``, ``# Account:``, the
+    report name on the second line; Explorations ``# 20241122-20260120``; Google Ads: a
+    title line and a ``1 January 2024 - 31 March 2024`` line. A later GA4 block inherits the
+    file-level keys (account, property, report) but not the dates.
+    """
+    meta = {k: v for k, v in inherited.items() if k in ("account", "property", "report", "segment")}
+    lines = [" ".join(c for c in _cells(row) if c).strip() for _, row in rows.iterrows()]
+    hash_lines = [line for line in lines if line.startswith("#")]
+    for line in lines:
+        if not line:
+            continue
+        body = line.lstrip("#").strip()
+        if not body or set(body) <= set("-= "):
+            continue
+        range_match = _DATE_RANGE.match(line)
+        if range_match:
+            meta["start"] = compact_date(range_match.group(1))
+            meta["end"] = compact_date(range_match.group(2))
+            continue
+        kv = _KEY_VALUE.match(line)
+        if kv and line.startswith("#"):
+            key, value = norm(kv.group(1)), kv.group(2).strip()
+            if key in ("start date", "開始日期"):
+                meta["start"] = compact_date(value) or parse_one_date(value)
+            elif key in ("end date", "結束日期"):
+                meta["end"] = compact_date(value) or parse_one_date(value)
+            elif key in ("property", "資源"):
+                meta["property"] = value
+            elif key in ("account", "帳戶"):
+                meta["account"] = value
+            else:
+                meta.setdefault("report", body)
+            continue
+        if not line.startswith("#"):
+            start, end = _range_line(body)
+            if start:
+                meta["start"], meta["end"] = start, end
+            else:
+                meta.setdefault("report", body)
+        elif "report" not in meta:
+            meta["report"] = body
+        else:
+            meta.setdefault("segment", body)
+    if hash_lines:
+        meta["hash_preamble"] = True
+    return meta
+
+
+def _range_line(text: str) -> tuple[Any, Any]:
+    """``1 January 2024 - 31 March 2024`` / ``August 20, 2024 - September 18, 2024``."""
+    parts = re.split(r"\s+[-–~]\s+", text)
+    if len(parts) == 2:
+        start, end = parse_one_date(parts[0]), parse_one_date(parts[1])
+        if start and end:
+            return start, end
+    return None, None
