@@ -1,0 +1,891 @@
+"""Progress of a workspace's KGI and every KPI as of a date (SPEC §2 pages 6–7, §5b, §9).
+
+The work is split so the dashboard can cache it:
+
+- :func:`load_plan_inputs` reads the plan (workspace, KGI, KPIs) into plain, picklable values;
+- :func:`load_progress_observations` reads the observations the plan needs;
+- :func:`compute_progress` is pure: plan + observations + date → :class:`Progress`;
+- :func:`workspace_progress` does all three (the CLI and the tests use it).
+
+A goal's *target* is resolved into the metric's own unit before pacing: ``revenue +50%`` on
+last year's NT$8M is NT$12M for the year; ``conversion rate +10%`` on last year's 2.0% is a
+2.2% level; ``followers +10,000 a month`` from 40,000 climbs to 160,000. Baselines come from
+the goal's ``baseline`` field when set, else from last year's actuals over the same months
+(the same sources and dimension values the goal counts).
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from core import pacing
+from core.aggregate import aggregate
+from core.catalog import load_catalog
+from core.db import session_scope
+from core.drivers import (
+    attribute_change,
+    choose_expansion,
+    driver_check,
+    identity_drivers,
+    kpi_change_pct,
+)
+from core.errors import KgiError
+from core.goals import MONTHS_PER_CADENCE, Target, add_months
+from core.i18n import t
+from core.models import ImportBatch, Kgi, Kpi, Observation, Workspace
+
+_DAYS_PER_CADENCE = {"day": 1.0, "week": 7.0}
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalSpec:
+    """A KGI or KPI as pacing needs it (a plain copy of the database row)."""
+
+    role: str  # "kgi" | "kpi"
+    id: int | None
+    metric: str | None
+    label: str
+    target_kind: str | None
+    target_value: float | None
+    baseline: float | None = None
+    cadence: str | None = None
+    sources: tuple[str, ...] = ()
+    dimensions: tuple[str, ...] = ()
+    split: str = "linear"
+    monthly_override: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything about a workspace's plan that progress depends on."""
+
+    workspace_id: int
+    name: str
+    currency: str
+    period_start: date
+    period_end: date
+    months: int
+    thresholds: dict[str, Any] = field(default_factory=dict)
+    kgi: GoalSpec | None = None
+    kpis: tuple[GoalSpec, ...] = ()
+
+    def metrics(self) -> set[str]:
+        """Metrics to read: every goal's, plus the KGI's drivers (for the gap attribution)."""
+        goals = [g for g in (self.kgi, *self.kpis) if g is not None and g.metric]
+        wanted = {g.metric for g in goals if g.metric in load_catalog()}
+        if self.kgi is not None and self.kgi.metric in load_catalog():
+            wanted |= identity_drivers(self.kgi.metric)
+        return {m for m in wanted if m}  # type: ignore[misc]
+
+
+def load_plan_inputs(engine: Engine, workspace_id: int) -> PlanInputs:
+    """Read the workspace, its KGI and its KPIs (unknown workspace → ``KgiError``)."""
+    with session_scope(engine) as session:
+        ws = session.get(Workspace, workspace_id)
+        if ws is None:
+            raise KgiError("workspace.not_found", ref=str(workspace_id))
+        kgi_row = _first(session, select(Kgi).where(Kgi.workspace_id == workspace_id))
+        kpi_rows = _all(session, select(Kpi).where(Kpi.workspace_id == workspace_id).order_by(Kpi.position, Kpi.id))
+        start = ws.period_start
+        months = int(ws.period_months or 12)
+        end = add_months(start, months) - timedelta(days=1)
+        kgi = _kgi_spec(kgi_row) if kgi_row is not None else None
+        if kgi_row is not None and kgi_row.period_start and kgi_row.period_end:
+            start, end = kgi_row.period_start, kgi_row.period_end
+            months = _months_between(start, end)
+        settings = dict(ws.settings or {})
+        return PlanInputs(
+            workspace_id=workspace_id,
+            name=ws.name,
+            currency=ws.currency,
+            period_start=start,
+            period_end=end,
+            months=months,
+            # Bands may sit under "thresholds" or at the top of the settings (Settings page).
+            thresholds=dict(settings.get("thresholds") or settings),
+            kgi=kgi,
+            kpis=tuple(_kpi_spec(row) for row in kpi_rows),
+        )
+
+
+def _first(session: Any, query: Any) -> Any:
+    return session.execute(query).scalars().first()
+
+
+def _all(session: Any, query: Any) -> list[Any]:
+    return list(session.execute(query).scalars().all())
+
+
+def _months_between(start: date, end: date) -> int:
+    """Calendar months touched by [start, end]: 2024-01-01..2024-12-31 → 12."""
+    return max((end.year - start.year) * 12 + end.month - start.month + 1, 1)
+
+
+def _kgi_spec(row: Kgi) -> GoalSpec:
+    override = tuple(float(v) for v in row.monthly_targets) if row.monthly_targets else None
+    return GoalSpec(
+        role="kgi", id=row.id, metric=row.metric, label=row.text or "",
+        target_kind=row.target_kind, target_value=row.target_value, baseline=row.baseline,
+        split=row.split or "linear", monthly_override=override,
+    )
+
+
+def _kpi_spec(row: Kpi) -> GoalSpec:
+    return GoalSpec(
+        role="kpi", id=row.id, metric=row.metric, label=row.label or "",
+        target_kind=row.target_kind, target_value=row.target_value, baseline=row.baseline,
+        cadence=row.cadence, sources=tuple(row.sources or ()), dimensions=tuple(row.dimensions or ()),
+    )
+
+
+def load_progress_observations(engine: Engine, inputs: PlanInputs) -> pd.DataFrame:
+    """The live observations progress needs: the plan's metrics from a year before the period."""
+    from core.store import load_observations
+
+    metrics = sorted(inputs.metrics())
+    if not metrics:
+        return _empty_obs()
+    start = add_months(inputs.period_start, -12)
+    return load_observations(engine, inputs.workspace_id, metrics, start=start)
+
+
+def _empty_obs() -> pd.DataFrame:
+    return pd.DataFrame({
+        "date": pd.Series([], dtype="datetime64[ns]"), "metric": pd.Series([], dtype=object),
+        "value": pd.Series([], dtype=float), "source": pd.Series([], dtype=object),
+        "dimension": pd.Series([], dtype=object),
+    })
+
+
+def data_stamp(engine: Engine, workspace_id: int) -> tuple[Any, ...]:
+    """What changes whenever progress could: imports (and undos), the plan's last edit.
+
+    Pages key their caches on it, so a widget change recomputes nothing while an import or a
+    plan edit does.
+    """
+    with engine.connect() as conn:
+        imports = conn.execute(
+            select(func.max(ImportBatch.id), func.count(ImportBatch.id), func.count(ImportBatch.status))
+            .where(ImportBatch.workspace_id == workspace_id, ImportBatch.status == "imported")
+        ).one()
+        undone = conn.execute(
+            select(func.count(ImportBatch.id)).where(
+                ImportBatch.workspace_id == workspace_id, ImportBatch.status != "imported"
+            )
+        ).scalar()
+        kgi = conn.execute(select(func.max(Kgi.updated_at)).where(Kgi.workspace_id == workspace_id)).scalar()
+        kpi = conn.execute(
+            select(func.max(Kpi.updated_at), func.count(Kpi.id)).where(Kpi.workspace_id == workspace_id)
+        ).one()
+        ws = conn.execute(select(Workspace.settings, Workspace.period_start, Workspace.period_months)
+                          .where(Workspace.id == workspace_id)).first()
+    return (workspace_id, *imports, undone, str(kgi), str(kpi[0]), kpi[1], repr(ws))
+
+
+def last_data_date(engine: Engine, workspace_id: int) -> date | None:
+    with engine.connect() as conn:
+        value = conn.execute(
+            select(func.max(Observation.date)).where(
+                Observation.workspace_id == workspace_id, Observation.superseded_by.is_(None)
+            )
+        ).scalar()
+    if value is None:
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def default_as_of(last_data: date | None, today: date | None = None) -> date:
+    """The last date with data, capped at today (today when there is no data)."""
+    today = today or date.today()
+    return min(last_data, today) if last_data is not None else today
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclass
+class MonthRow:
+    """One month of a goal: actual and target in the metric's unit, achievement and status."""
+
+    period: str
+    actual: float | None
+    target: float | None
+    achievement: float | None = None
+    status: str | None = None
+
+
+@dataclass
+class GoalProgress:
+    """Progress of one KGI or KPI (SPEC §9 ``progress`` item)."""
+
+    role: str
+    id: int | None
+    metric: str
+    label: str
+    unit: str
+    direction: str
+    kind: str
+    target: float | None
+    target_spec: dict[str, Any] | None
+    baseline: float | None
+    actual_to_date: float | None
+    expected_to_date: float | None
+    pace_ratio: float | None
+    forecast: pacing.Forecast | None
+    status: str
+    sentence: str
+    required_rate: float | None
+    monthly: list[MonthRow]
+    has_data: bool
+    sources: list[str] = field(default_factory=list)
+    dimensions: list[str] = field(default_factory=list)
+    actual_change_pct: float | None = None
+    target_change_pct: float | None = None
+
+    @property
+    def behind(self) -> bool:
+        return self.status in ("off_track", "at_risk")
+
+    def name(self, lang: str) -> str:
+        return load_catalog()[self.metric].name(lang)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["forecast"] = self.forecast.to_dict() if self.forecast else None
+        return _clean(out)
+
+
+@dataclass
+class Progress:
+    """Progress of a workspace's plan as of a date."""
+
+    workspace_id: int
+    workspace: str
+    currency: str
+    as_of: date
+    period_start: date
+    period_end: date
+    months: int
+    elapsed: float
+    kgi: GoalProgress | None
+    kpis: list[GoalProgress]
+    driver_changes: dict[str, float] = field(default_factory=dict)
+    lang: str = "zh-TW"
+
+    @property
+    def has_data(self) -> bool:
+        return any(g.has_data for g in self.goals())
+
+    def goals(self) -> list[GoalProgress]:
+        return ([self.kgi] if self.kgi else []) + list(self.kpis)
+
+    def to_dict(self) -> dict[str, Any]:
+        """SPEC §9: ``{"kgi": {...}, "kpis": [{...}]}`` plus context and the gap attribution."""
+        return _clean({
+            "workspace": {"id": self.workspace_id, "name": self.workspace, "currency": self.currency},
+            "as_of": self.as_of.isoformat(),
+            "period": {"start": self.period_start.isoformat(), "end": self.period_end.isoformat()},
+            "elapsed": self.elapsed,
+            "kgi": self.kgi.to_dict() if self.kgi else None,
+            "kpis": [k.to_dict() for k in self.kpis],
+            "attribution": [a.to_dict() for a in gap_attribution(self)],
+        })
+
+
+def _clean(value: Any) -> Any:
+    """JSON-ready: NaN → None, floats rounded away from float noise."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 8)
+    return value
+
+
+# --- the computation ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Window:
+    start: date
+    end: date
+    months: int
+    as_of: date
+
+    @property
+    def labels(self) -> list[str]:
+        return [add_months(self.start.replace(day=1), i).strftime("%Y-%m") for i in range(self.months)]
+
+    @property
+    def last_year_labels(self) -> list[str]:
+        return [add_months(self.start.replace(day=1), i - 12).strftime("%Y-%m") for i in range(self.months)]
+
+    @property
+    def elapsed(self) -> float:
+        return pacing.elapsed_fraction(self.start, self.end, self.as_of)
+
+    @property
+    def days_elapsed(self) -> int:
+        return max((min(self.as_of, self.end) - self.start).days + 1, 0)
+
+    @property
+    def months_elapsed(self) -> float:
+        """Whole months before ``as_of``'s month plus the share of it elapsed."""
+        if self.as_of < self.start:
+            return 0.0
+        if self.as_of >= self.end:
+            return float(self.months)
+        index = (self.as_of.year - self.start.year) * 12 + self.as_of.month - self.start.month
+        days = calendar.monthrange(self.as_of.year, self.as_of.month)[1]
+        return index + self.as_of.day / days
+
+
+class _Obs:
+    """Observations split by metric once, with each goal's rows pre-filtered and collapsed.
+
+    Every figure of a goal reads the same few rows many times (monthly, to date, last year,
+    forecast weights), so each (metric, sources, dimensions) gets its rows once: filtered,
+    and with additive rows summed over dimension values per (date, metric, source) — which
+    changes no sum, ratio of sums or last-value total, but makes every later aggregation
+    small.
+    """
+
+    def __init__(self, obs: pd.DataFrame) -> None:
+        # Plain numpy columns: pandas' Arrow-backed strings cost more per operation than the
+        # few thousand rows each goal reads.
+        obs = obs.reindex(columns=["date", "metric", "value", "source", "dimension"])
+        obs = obs.assign(**{c: obs[c].astype(object).fillna("") for c in ("metric", "source", "dimension")})
+        self.frame = obs
+        self._by_metric = {str(k): v for k, v in obs.groupby("metric", sort=False)} if len(obs) else {}
+        self._cache: dict[tuple[Any, ...], pd.DataFrame] = {}
+
+    def rows(self, metric: str, goal: GoalSpec | None = None) -> pd.DataFrame:
+        sources = goal.sources if goal else ()
+        dimensions = goal.dimensions if goal else ()
+        key = (metric, sources, dimensions)
+        if key not in self._cache:
+            self._cache[key] = self._build(metric, sources, dimensions)
+        return self._cache[key]
+
+    def _build(self, metric: str, sources: tuple[str, ...], dimensions: tuple[str, ...]) -> pd.DataFrame:
+        catalog = load_catalog()
+        keys = [metric, *catalog[metric].components]
+        parts = [self._by_metric[k] for k in keys if k in self._by_metric]
+        if not parts:
+            return _empty_obs()
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        frame = frame.reindex(columns=["date", "metric", "value", "source", "dimension"])
+        if sources:
+            frame = frame.loc[frame["source"].isin(sources)]
+        if dimensions:
+            frame = frame.loc[frame["dimension"].isin(dimensions)]
+        summable = [k for k in keys if k and catalog[k].aggregation in ("sum", "last")]
+        additive = frame["metric"].isin(summable)
+        if catalog[metric].aggregation == "weighted_mean" or not additive.any():
+            return frame
+        summed = (
+            frame.loc[additive].groupby(["date", "metric", "source"], as_index=False, sort=False)["value"].sum()
+            .assign(dimension="")
+        )
+        return pd.concat([summed, frame.loc[~additive]], ignore_index=True)
+
+
+def _slice(obs: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    dates = obs["date"]
+    return obs.loc[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
+
+
+def _filters(goal: GoalSpec) -> dict[str, Any]:
+    return {"sources": list(goal.sources) or None, "dimensions": list(goal.dimensions) or None}
+
+
+def _value(series: pd.Series) -> float | None:
+    return float(series.iloc[-1]) if len(series) else None
+
+
+def _direction(goal: GoalSpec, catalog_direction: str) -> str:
+    """Which way is better for this goal: the target's form says it before the catalog does."""
+    kind, value = goal.target_kind, goal.target_value
+    if kind in ("ceiling", "rank"):
+        return "lower"
+    if kind == "threshold":
+        return "higher"
+    if kind in ("change_pct", "change_pp") and value is not None and value != 0:
+        return "higher" if value > 0 else "lower"
+    return catalog_direction
+
+
+def _baseline(goal: GoalSpec, kind: str, obs: pd.DataFrame, window: _Window) -> float | None:
+    """The goal's baseline: typed by the user, else last year's actual over the same months.
+
+    Additive metrics take last year's total (scaled up to the full period when some months are
+    missing); rates their ratio over last year's months; stocks the level just before the
+    period starts.
+    """
+    if goal.baseline is not None:
+        return float(goal.baseline)
+    metric = goal.metric or ""
+    if kind == "stock":
+        before = obs.loc[obs["date"] < pd.Timestamp(window.start)]
+        return _value(aggregate(before, metric, "period", **_filters(goal)))
+    last_start = add_months(window.start, -12)
+    last = _slice(obs, last_start, window.start - timedelta(days=1))
+    if kind == "rate":
+        return _value(aggregate(last, metric, "period", **_filters(goal)))
+    monthly = aggregate(last, metric, "month", **_filters(goal))
+    if monthly.empty:
+        return None
+    return float(monthly.sum()) * window.months / len(monthly)
+
+
+def _per_month_counts(goal: GoalSpec, window: _Window) -> list[float]:
+    """A count per cadence as monthly amounts (3 a week is 3 × 31/7 in January)."""
+    value = float(goal.target_value or 0)
+    cadence = goal.cadence or "month"
+    out = []
+    for label in window.labels:
+        year, month = int(label[:4]), int(label[5:])
+        if cadence in _DAYS_PER_CADENCE:
+            out.append(value * calendar.monthrange(year, month)[1] / _DAYS_PER_CADENCE[cadence])
+        elif cadence == "period":
+            out.append(value / window.months)
+        else:
+            out.append(value / MONTHS_PER_CADENCE.get(cadence, 1.0))
+    return out
+
+
+def _target(goal: GoalSpec, kind: str, baseline: float | None, window: _Window) -> float | None:
+    """The period target in the metric's unit (total, level, or end level for stocks)."""
+    kind_, value = goal.target_kind, goal.target_value
+    if kind_ is None or value is None:
+        return None
+    if kind_ == "change_pct":
+        return None if baseline is None else baseline * (1 + value / 100)
+    if kind_ == "change_pp":
+        return None if baseline is None else baseline + value / 100
+    if kind_ == "count_per_cadence":
+        if kind == "additive":
+            return math.fsum(_per_month_counts(goal, window))
+        if kind == "stock":
+            target = Target("count_per_cadence", value, goal.cadence or "month")
+            months = window.months / MONTHS_PER_CADENCE["month"]
+            from core.drivers import flow_total
+
+            added = flow_total(target, months)
+            return None if baseline is None or added is None else baseline + added
+        return float(value)
+    return float(value)  # level, ceiling, threshold, rank
+
+
+def _monthly_targets(
+    goal: GoalSpec, kind: str, target: float, baseline: float | None, obs: pd.DataFrame, window: _Window
+) -> list[float]:
+    if kind == "additive" and goal.target_kind == "count_per_cadence":
+        return _per_month_counts(goal, window)
+    last_year = None
+    if kind == "additive" and goal.split == "seasonal":
+        last = _slice(obs, add_months(window.start, -12), window.start - timedelta(days=1))
+        by_month = aggregate(last, goal.metric or "", "month", **_filters(goal))
+        last_year = [float(by_month[m]) if m in by_month.index else None for m in window.last_year_labels]
+    overrides = None
+    if goal.monthly_override and len(goal.monthly_override) == window.months:
+        overrides = dict(enumerate(goal.monthly_override))
+    return list(pacing.monthly_targets(
+        target, window.months, kind, last_year, overrides,
+        baseline=baseline if kind == "stock" else None,
+    ))
+
+
+def _weights(goal: GoalSpec, obs: pd.DataFrame, labels: Sequence[str]) -> pd.Series | None:
+    """Each month's weight for a rate (its denominator, or the weight of a weighted mean)."""
+    m = load_catalog()[goal.metric or ""]
+    key = m.denominator if m.aggregation == "ratio" else m.weight
+    if not key:
+        return None
+    series = aggregate(obs, key, "month", **_filters(goal))
+    return series.reindex(labels)
+
+
+def _forecast(
+    goal: GoalSpec, kind: str, monthly: pd.Series, obs: pd.DataFrame, window: _Window
+) -> pacing.Forecast | None:
+    done_labels = [p for p in window.labels if p in monthly.index and p <= window.as_of.strftime("%Y-%m")]
+    if not done_labels:
+        return None
+    values = [float(monthly[p]) for p in done_labels]
+    fraction = 1.0
+    if done_labels[-1] == window.as_of.strftime("%Y-%m") and window.as_of < window.end:
+        fraction = window.as_of.day / calendar.monthrange(window.as_of.year, window.as_of.month)[1]
+    weights = None
+    if kind == "rate":
+        w = _weights(goal, obs, done_labels)
+        if w is not None and w.notna().all() and (w > 0).all():
+            weights = [float(x) for x in w]
+    return pacing.forecast(values, window.months, kind, last_month_fraction=fraction, weights=weights)
+
+
+def _required(
+    goal: GoalSpec, kind: str, target: float | None, actual: float | None, obs: pd.DataFrame, window: _Window
+) -> float | None:
+    """What is needed from now on: per month (additive), as a level (rates), per month (stocks)."""
+    months_left = window.months - window.months_elapsed
+    if target is None or months_left <= 0:
+        return None
+    if kind == "additive":
+        return pacing.required_rate(target, actual or 0.0, months_left)
+    if actual is None:
+        return target if kind == "rate" else None
+    if kind == "stock":
+        return (target - actual) / months_left
+    done = [p for p in window.labels if p <= window.as_of.strftime("%Y-%m")]
+    w = _weights(goal, obs, done)
+    if w is None or w.isna().all():
+        weight_so_far, weight_left = window.months_elapsed, months_left
+    else:
+        weight_so_far = float(w.sum())
+        weight_left = float(w.dropna().iloc[-3:].mean()) * months_left
+    return pacing.required_level(target, actual, weight_so_far, weight_left)
+
+
+def _month_rows(
+    monthly: pd.Series, targets: list[float] | None, window: _Window, direction: str, kind: str,
+    thresholds: pacing.Thresholds,
+) -> list[MonthRow]:
+    rows = []
+    current = window.as_of.strftime("%Y-%m")
+    for i, label in enumerate(window.labels):
+        actual = float(monthly[label]) if label in monthly.index else None
+        target = targets[i] if targets else None
+        if label > current:
+            actual = None
+        expected = target
+        if label == current and kind == "additive" and target is not None and window.as_of < window.end:
+            expected = target * window.as_of.day / calendar.monthrange(window.as_of.year, window.as_of.month)[1]
+        ratio = pacing.pace_ratio(actual, expected, direction)
+        status = None
+        if actual is not None:
+            status = pacing.status(ratio, 1.0, thresholds)
+        rows.append(MonthRow(label, actual, target, ratio, status))
+    return rows
+
+
+def _goal_progress(
+    goal: GoalSpec, store: _Obs, window: _Window, thresholds: pacing.Thresholds, lang: str,
+    currency: str,
+) -> GoalProgress | None:
+    catalog = load_catalog()
+    if not goal.metric or goal.metric not in catalog:
+        return None
+    m = catalog[goal.metric]
+    kind = pacing.kind_of(m.aggregation)
+    direction = _direction(goal, m.direction)
+    # The goal's rows come pre-filtered: from here on nothing filters again.
+    obs = store.rows(m.key, goal)
+    shown = goal
+    goal = replace(goal, sources=(), dimensions=())
+    filters = _filters(goal)
+    in_period = _slice(obs, window.start, min(window.as_of, window.end))
+    monthly = aggregate(in_period, m.key, "month", **filters)
+    has_data = not monthly.empty
+    actual = _value(aggregate(in_period, m.key, "period", **filters)) if has_data else None
+    if kind == "additive" and has_data:
+        actual = float(monthly.sum())
+    baseline = _baseline(goal, kind, obs, window)
+    target = _target(goal, kind, baseline, window)
+    targets = _monthly_targets(goal, kind, target, baseline, obs, window) if target is not None else None
+    expected = (
+        pacing.expected_to_date(targets, window.start, min(window.as_of, window.end), kind)
+        if targets else None
+    )
+    ratio = pacing.pace_ratio(actual, expected, direction)
+    state = pacing.status(ratio, window.elapsed, thresholds, days_elapsed=window.days_elapsed)
+    if not has_data or target is None:
+        state = "too_early"
+    sentence = _sentence(goal, actual, target, expected, window, kind, m.unit, direction, lang, currency, state)
+    spec = None
+    if goal.target_kind and goal.target_value is not None:
+        spec = {"kind": goal.target_kind, "value": goal.target_value, "cadence": goal.cadence}
+    return GoalProgress(
+        role=goal.role, id=goal.id, metric=m.key, label=goal.label or m.name(lang), unit=m.unit,
+        direction=direction, kind=kind, target=target, target_spec=spec, baseline=baseline,
+        actual_to_date=actual, expected_to_date=expected if has_data else expected,
+        pace_ratio=ratio if has_data else None,
+        forecast=_forecast(goal, kind, monthly, obs, window) if has_data else None,
+        status=state, sentence=sentence,
+        required_rate=_required(goal, kind, target, actual, obs, window),
+        monthly=_month_rows(monthly, targets, window, direction, kind, thresholds),
+        has_data=has_data, sources=list(shown.sources), dimensions=list(shown.dimensions),
+        target_change_pct=_target_change(goal, baseline, window),
+    )
+
+
+def _target_change(goal: GoalSpec, baseline: float | None, window: _Window) -> float | None:
+    if goal.target_kind is None or goal.target_value is None or not goal.metric:
+        return None
+    target = Target(goal.target_kind, float(goal.target_value), goal.cadence if goal.target_kind == "count_per_cadence" else None)
+    return kpi_change_pct(goal.metric, target, baseline, months=float(window.months))
+
+
+def _sentence(
+    goal: GoalSpec, actual: float | None, target: float | None, expected: float | None,
+    window: _Window, kind: str, unit: str, direction: str, lang: str, currency: str, state: str,
+) -> str:
+    if actual is None:
+        return t("track.sentence.no_data", lang, metric=load_catalog()[goal.metric or ""].name(lang))
+    if target is None:
+        return t("track.sentence.no_target", lang)
+    return pacing.status_sentence(
+        actual=actual, target=target, expected=expected, elapsed=window.elapsed, kind=kind,
+        unit=unit, direction=direction, lang=lang, currency=currency, months=window.months,
+        status_key=state,
+    )
+
+
+def _same_dates_change(
+    store: _Obs, metric: str, window: _Window, goal: GoalSpec | None = None
+) -> float | None:
+    """Relative change (percent) of ``metric`` from the period start to ``as_of`` against the
+    same dates a year earlier: the "actual change" the attribution splits."""
+    end = min(window.as_of, window.end)
+    if end < window.start:
+        return None
+    obs = store.rows(metric, goal)
+    now = _value(aggregate(_slice(obs, window.start, end), metric, "period"))
+    then = _value(aggregate(_slice(obs, add_months(window.start, -12), add_months(end, -12)), metric, "period"))
+    if now is None or not then:
+        return None
+    return (now / then - 1) * 100
+
+
+def compute_progress(
+    inputs: PlanInputs, obs: pd.DataFrame, as_of: date, lang: str = "zh-TW"
+) -> Progress:
+    """Progress of the plan as of ``as_of``: pure, so pages can cache it.
+
+    Parameters
+    ----------
+    inputs : PlanInputs
+    obs : DataFrame
+        Long observations (``date``, ``metric``, ``value``, ``source``, ``dimension``) from at
+        least a year before the period start.
+    as_of : date
+        Inclusive.
+    lang : {"zh-TW", "en"}
+        Language of the sentences and default labels.
+    """
+    obs = obs if not obs.empty else _empty_obs()
+    store = _Obs(obs.assign(date=pd.to_datetime(obs["date"])))
+    window = _Window(inputs.period_start, inputs.period_end, inputs.months, as_of)
+    thresholds = pacing.Thresholds.from_settings(inputs.thresholds)
+    kgi = _goal_progress(inputs.kgi, store, window, thresholds, lang, inputs.currency) if inputs.kgi else None
+    kpis = [
+        p for p in (_goal_progress(g, store, window, thresholds, lang, inputs.currency) for g in inputs.kpis)
+        if p is not None
+    ]
+    changes: dict[str, float] = {}
+    if kgi is not None:
+        for metric in sorted({kgi.metric, *identity_drivers(kgi.metric)}):
+            change = _same_dates_change(store, metric, window)
+            if change is not None:
+                changes[metric] = change
+        kgi.actual_change_pct = changes.get(kgi.metric)
+    for kpi in kpis:
+        spec = next((g for g in inputs.kpis if g.id == kpi.id), None)
+        kpi.actual_change_pct = _same_dates_change(store, kpi.metric, window, spec)
+    return Progress(
+        workspace_id=inputs.workspace_id, workspace=inputs.name, currency=inputs.currency,
+        as_of=as_of, period_start=inputs.period_start, period_end=inputs.period_end,
+        months=inputs.months, elapsed=window.elapsed, kgi=kgi, kpis=kpis,
+        driver_changes=changes, lang=lang,
+    )
+
+
+def workspace_progress(
+    engine: Engine, workspace_id: int, as_of: date | None = None, lang: str = "zh-TW",
+    *, today: date | None = None,
+) -> Progress:
+    """Progress of a workspace's KGI and KPIs as of ``as_of``.
+
+    ``as_of`` defaults to the last date with data, capped at today.
+    """
+    inputs = load_plan_inputs(engine, workspace_id)
+    obs = load_progress_observations(engine, inputs)
+    if as_of is None:
+        as_of = default_as_of(last_data_date(engine, workspace_id), today)
+    return compute_progress(inputs, obs, as_of, lang)
+
+
+# --- which driver explains the gap --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DriverGap:
+    """One driver of the KGI: its actual change, what the plan asked of it, its share.
+
+    ``share`` is its share of the KGI's actual change (log-change shares, summing to 1 with
+    "other"); ``shortfall`` is ``ln(1+actual) − ln(1+target)`` for the driver (times its power
+    in the identity): negative when it is behind what the plan needed, and the drivers'
+    shortfalls add up to the KGI's own.
+    """
+
+    metric: str
+    actual_change_pct: float | None
+    target_change_pct: float | None
+    share: float | None
+    shortfall: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+def gap_attribution(progress: Progress) -> list[DriverGap]:
+    """Which drivers explain the KGI's gap, worst first.
+
+    Uses :func:`core.drivers.attribute_change` on each driver's actual change against the same
+    dates last year. Only for a KGI with a multiplicative identity and data on its drivers;
+    otherwise empty.
+    """
+    kgi = progress.kgi
+    if kgi is None or kgi.metric not in progress.driver_changes:
+        return []
+    drivers = {k: v for k, v in progress.driver_changes.items() if k != kgi.metric}
+    expansion = choose_expansion(kgi.metric, drivers)
+    if expansion is None or expansion.kind != "product":
+        return []
+    shares = attribute_change(kgi.metric, {**drivers, kgi.metric: progress.driver_changes[kgi.metric]})
+    if not shares:
+        return []
+    targets = {k.metric: k.target_change_pct for k in progress.kpis if k.target_change_pct is not None}
+    # A driver with no KPI is asked what the plan implicitly needs of it (goal seek).
+    check = driver_check(kgi.metric, kgi.target_change_pct, targets)
+    for missing in check.missing:
+        if missing.needed_change_pct is not None:
+            targets.setdefault(missing.metric, missing.needed_change_pct)
+    out = []
+    for term in expansion.terms:
+        actual = drivers.get(term.metric)
+        target = targets.get(term.metric)
+        shortfall = None
+        if actual is not None and actual > -100:
+            wanted = target if target is not None else 0.0
+            shortfall = term.power * (math.log1p(actual / 100) - math.log1p(wanted / 100))
+        out.append(DriverGap(term.metric, actual, target, shares.get(term.metric), shortfall))
+    return sorted(out, key=lambda g: (g.shortfall is None, g.shortfall or 0.0))
+
+
+# --- the monthly review -------------------------------------------------------------------
+
+
+def _month_end(month: str) -> date:
+    year, mon = int(month[:4]), int(month[5:7])
+    return date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+def parse_month(month: str) -> str:
+    """``"2024-03"`` checked (a person's typo → ``KgiError``)."""
+    try:
+        _month_end(month)
+        if len(month) != 7 or month[4] != "-":
+            raise ValueError(month)
+    except (ValueError, IndexError):
+        raise KgiError("track.bad_month", value=month) from None
+    return month
+
+
+def review_rows(progress: Progress, month: str) -> list[tuple[GoalProgress, MonthRow | None]]:
+    """Each goal with its row for ``month`` (``None`` when the month is outside the period)."""
+    out = []
+    for goal in progress.goals():
+        row = next((r for r in goal.monthly if r.period == month), None)
+        out.append((goal, row))
+    return out
+
+
+def monthly_review(engine: Engine, workspace_id: int, month: str, lang: str = "zh-TW") -> Any:
+    """The month's review (每月檢討 KPI 達成率) as :class:`core.export.review_workbook.ReviewData`.
+
+    Progress is taken as of the month's last day, or the last day with data when that is
+    earlier (a review of the current month shows the month so far).
+    """
+    month = parse_month(month)
+    inputs = load_plan_inputs(engine, workspace_id)
+    obs = load_progress_observations(engine, inputs)
+    with session_scope(engine) as session:
+        workspace = session.get(Workspace, workspace_id)
+    last = last_data_date(engine, workspace_id)
+    first_day = date.fromisoformat(month + "-01")
+    as_of = _month_end(month) if last is None else min(_month_end(month), max(last, first_day))
+    progress = compute_progress(inputs, obs, as_of, lang)
+    return review_data_from_progress(progress, month, lang, workspace, inputs.thresholds)
+
+
+def review_data(engine: Engine, workspace_id: int, month: str, lang: str = "zh-TW") -> Any:
+    """Alias of :func:`monthly_review` (the name ``core.export.review_workbook`` calls)."""
+    return monthly_review(engine, workspace_id, month, lang)
+
+
+def _review_row(goal: GoalProgress) -> Any:
+    from core.export.review_workbook import MonthCell, ReviewRow
+
+    cells = tuple(
+        MonthCell(
+            period=r.period, target=r.target, actual=r.actual, achievement=r.achievement,
+            status=r.status or "no_data",
+        )
+        for r in goal.monthly
+    )
+    fc = goal.forecast
+    return ReviewRow(
+        metric=goal.metric, label=goal.label, target=goal.target,
+        actual_to_date=goal.actual_to_date, expected_to_date=goal.expected_to_date,
+        pace_ratio=goal.pace_ratio, forecast=fc.value if fc else None,
+        forecast_low=fc.low if fc else None, forecast_high=fc.high if fc else None,
+        required_per_month=goal.required_rate,
+        status=goal.status if goal.has_data else "no_data", sentence=goal.sentence, months=cells,
+    )
+
+
+def review_actions(progress: Progress, lang: str, limit: int = 5) -> list[str]:
+    """The top things to do: for each KPI behind, its first lever, worst first."""
+    from core.levers import levers_for
+
+    behind = sorted(
+        (g for g in progress.goals() if g.behind),
+        key=lambda g: (g.status != "off_track", g.pace_ratio if g.pace_ratio is not None else 1.0),
+    )
+    actions = []
+    for goal in behind:
+        levers = levers_for(goal.metric, lang, limit=1)
+        if levers:
+            actions.append(t("track.review.action", lang, metric=goal.name(lang), lever=levers[0].title,
+                             how=levers[0].how))
+    return actions[:limit]
+
+
+def review_data_from_progress(
+    progress: Progress, month: str, lang: str, workspace: Workspace, thresholds: dict[str, Any] | None = None,
+) -> Any:
+    """Fill the review workbook's :class:`ReviewData` from a computed :class:`Progress`."""
+    from core.export.review_workbook import ReviewData
+
+    bands = pacing.Thresholds.from_settings(thresholds or {})
+    return ReviewData(
+        workspace=workspace, month=month,
+        rows=[_review_row(k) for k in progress.kpis],
+        kgi=_review_row(progress.kgi) if progress.kgi else None,
+        actions=review_actions(progress, lang),
+        on_track_at=bands.on_track, at_risk_at=bands.at_risk, as_of=progress.as_of,
+    )

@@ -1,0 +1,216 @@
+"""Shared pieces of the Track pages (dashboard, review, optimise): cached progress, empty
+states, number formatting and the Plotly charts.
+
+Progress is cached on (database, workspace, data stamp, as-of date, language): the stamp
+changes with every import, undo and plan edit, so a widget change on a page recomputes
+nothing, while new data is never hidden behind a stale cache.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.db import database_url
+from core.formatting import format_month, format_pct, format_value
+from core.i18n import t
+from core.progress import (
+    GoalProgress,
+    PlanInputs,
+    Progress,
+    compute_progress,
+    data_stamp,
+    default_as_of,
+    last_data_date,
+    load_plan_inputs,
+    load_progress_observations,
+)
+from ui import state
+from ui.widgets import empty_state, page_exists, status_badge
+
+STATUS_ICONS = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "too_early": "…"}
+
+
+def tt(key: str, /, **params: Any) -> str:
+    """``key`` from track.toml (or any catalog file) in the UI language."""
+    return t(key, state.lang(), **params)
+
+
+# -- cached data --------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _inputs(url: str, workspace_id: int, stamp: tuple[Any, ...]) -> tuple[PlanInputs, pd.DataFrame]:
+    del stamp  # part of the cache key only
+    engine = state.engine() if url == database_url() else None
+    from core.db import get_engine
+
+    engine = engine or get_engine(url)
+    inputs = load_plan_inputs(engine, workspace_id)
+    return inputs, load_progress_observations(engine, inputs)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _progress(url: str, workspace_id: int, stamp: tuple[Any, ...], as_of: date, lang: str) -> Progress:
+    inputs, obs = _inputs(url, workspace_id, stamp)
+    return compute_progress(inputs, obs, as_of, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _last_date(url: str, workspace_id: int, stamp: tuple[Any, ...]) -> date | None:
+    del url, stamp
+    return last_data_date(state.engine(), workspace_id)
+
+
+def current_stamp(workspace_id: int) -> tuple[Any, ...]:
+    return data_stamp(state.engine(), workspace_id)
+
+
+def default_date(workspace_id: int, stamp: tuple[Any, ...]) -> date:
+    return default_as_of(_last_date(database_url(), workspace_id, stamp))
+
+
+def progress_for(workspace_id: int, as_of: date | None = None) -> Progress:
+    """The workspace's progress as of ``as_of`` (default: last day with data), cached."""
+    stamp = current_stamp(workspace_id)
+    day = as_of or default_date(workspace_id, stamp)
+    return _progress(database_url(), workspace_id, stamp, day, state.lang())
+
+
+# -- empty states -------------------------------------------------------------------------
+
+
+def require_plan(progress: Progress) -> bool:
+    """Say what to do when there is no KGI or no data yet; ``True`` when the page can go on."""
+    if progress.kgi is None and not progress.kpis:
+        empty_state("track.empty.no_kgi", action_key="track.empty.go_kgi", page="kgi")
+        return False
+    if not progress.has_data:
+        empty_state("track.empty.no_data", action_key="track.empty.go_upload", page="upload")
+        return False
+    return True
+
+
+def no_data_note(goal: GoalProgress) -> None:
+    """A KPI whose sources have no data: which sources, and where to upload them."""
+    sources = ", ".join(goal.sources) if goal.sources else tt("track.any_source")
+    st.info(tt("track.kpi.no_data", metric=goal.name(state.lang()), sources=sources), icon=":material/info:")
+    if page_exists("upload"):
+        st.page_link("pages/upload.py", label=tt("track.empty.go_upload"), icon=":material/upload_file:")
+
+
+# -- formatting ---------------------------------------------------------------------------
+
+
+def fmt(goal: GoalProgress, value: float | None, currency: str, short: bool = False) -> str:
+    return format_value(value, goal.unit, state.lang(), currency, short=short)
+
+
+def status_word(status: str) -> str:
+    """Icon and word, for tables where a badge cannot go (never colour alone)."""
+    return f"{STATUS_ICONS.get(status, '…')} {t(f'numbers.status.{status}', state.lang())}"
+
+
+def goal_title(goal: GoalProgress) -> str:
+    return goal.name(state.lang())
+
+
+def badge(status: str) -> None:
+    status_badge(status)
+
+
+def pace_text(goal: GoalProgress) -> str:
+    return format_pct(goal.pace_ratio) if goal.pace_ratio is not None else "—"
+
+
+# -- charts -------------------------------------------------------------------------------
+
+
+def _month_end(label: str) -> pd.Timestamp:
+    year, month = int(label[:4]), int(label[5:7])
+    return pd.Timestamp(year, month, calendar.monthrange(year, month)[1])
+
+
+def _layout(fig: go.Figure, height: int = 340) -> go.Figure:
+    fig.update_layout(
+        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": -0.15}, hovermode="x unified",
+    )
+    return fig
+
+
+def cumulative_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
+    """Cumulative actual against the target pace, with the forecast band to the period end.
+
+    Rates and stocks have no cumulative: their monthly level is drawn against the target.
+    """
+    lang = state.lang()
+    x = [_month_end(r.period) for r in goal.monthly]
+    fig = go.Figure()
+    if goal.kind != "additive":
+        return level_figure(goal, progress)
+    target_cum = pd.Series([r.target or 0.0 for r in goal.monthly]).cumsum()
+    fig.add_trace(go.Scatter(
+        x=[pd.Timestamp(progress.period_start), *x], y=[0.0, *target_cum],
+        name=tt("track.chart.target_pace"), line={"dash": "dash", "color": "#888"},
+    ))
+    done = [(xi, r.actual) for xi, r in zip(x, goal.monthly, strict=True) if r.actual is not None]
+    if done:
+        xs = [pd.Timestamp(progress.period_start)] + [min(xi, pd.Timestamp(progress.as_of)) for xi, _ in done]
+        ys = [0.0, *pd.Series([v for _, v in done]).cumsum()]
+        fig.add_trace(go.Scatter(x=xs, y=ys, name=tt("track.chart.actual"), mode="lines+markers",
+                                 line={"width": 3, "color": "#1f6f8b"}))
+        fc = goal.forecast
+        if fc is not None and pd.Timestamp(progress.as_of) < pd.Timestamp(progress.period_end):
+            end = pd.Timestamp(progress.period_end)
+            start = xs[-1]
+            fig.add_trace(go.Scatter(x=[start, end], y=[ys[-1], fc.high], line={"width": 0},
+                                     showlegend=False, hoverinfo="skip"))
+            fig.add_trace(go.Scatter(x=[start, end], y=[ys[-1], fc.low], line={"width": 0},
+                                     fill="tonexty", fillcolor="rgba(31,111,139,0.15)",
+                                     name=tt("track.chart.forecast_range")))
+            fig.add_trace(go.Scatter(x=[start, end], y=[ys[-1], fc.value], name=tt("track.chart.forecast"),
+                                     line={"dash": "dot", "color": "#1f6f8b"}))
+    fig.update_yaxes(title=goal_title(goal))
+    del lang
+    return _layout(fig)
+
+
+def level_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
+    """Monthly level (rate or stock) against its monthly target."""
+    labels = [format_month(r.period, state.lang()) for r in goal.monthly]
+    scale = 100.0 if goal.unit == "percent" else 1.0
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=labels, y=[(r.target or 0) * scale for r in goal.monthly],
+                             name=tt("track.chart.target"), line={"dash": "dash", "color": "#888"}))
+    fig.add_trace(go.Scatter(
+        x=labels, y=[r.actual * scale if r.actual is not None else None for r in goal.monthly],
+        name=tt("track.chart.actual"), mode="lines+markers", line={"width": 3, "color": "#1f6f8b"},
+    ))
+    fig.update_yaxes(title=goal_title(goal) + (" (%)" if scale != 1 else ""))
+    del progress
+    return _layout(fig)
+
+
+def monthly_figure(goal: GoalProgress) -> go.Figure:
+    """Monthly bars against monthly targets; each bar's hover says its status in words."""
+    labels = [format_month(r.period, state.lang()) for r in goal.monthly]
+    scale = 100.0 if goal.unit == "percent" else 1.0
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=labels, y=[r.actual * scale if r.actual is not None else None for r in goal.monthly],
+        name=tt("track.chart.actual"), marker_color="#1f6f8b",
+        text=[status_word(r.status) if r.status else "" for r in goal.monthly],
+        textposition="none", hovertemplate="%{y:,.2f} %{text}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=labels, y=[(r.target or 0) * scale if r.target is not None else None for r in goal.monthly],
+        name=tt("track.chart.monthly_target"), mode="lines+markers",
+        line={"dash": "dash", "color": "#d97706"},
+    ))
+    return _layout(fig)
