@@ -23,7 +23,7 @@ from core.goals import TARGET_KINDS, ParsedGoal, Period, Target
 from core.models import Draft, Kgi, Kpi, Workspace, utcnow
 from core.i18n import t
 from core.smart import Criterion, SmartResult, check_smart, parse_goal
-from core.templates import kpi_templates
+from core.templates import business_type
 from core.workspaces import get_workspace
 
 KPI_CADENCES: tuple[str, ...] = ("period", "month", "week", "day", "post")
@@ -230,11 +230,15 @@ def delete_kpi(engine: Engine, kpi_id: int) -> None:
 
 
 def apply_templates(engine: Engine, workspace_id: int) -> list[Kpi]:
-    """Add the business type's KPI templates; KPIs already there (same template or metric) stay."""
+    """Add the business type's pre-selected KPI templates; KPIs already there stay.
+
+    Other templates of the type (the article's variants, such as CPA under $5 beside CPA under
+    $10) are offered on the KPI page, not added.
+    """
     plan = get_plan(engine, workspace_id)
     have_templates = {k.template_key for k in plan.kpis if k.template_key}
     added: list[Kpi] = []
-    for tpl in kpi_templates(plan.workspace.business_type):
+    for tpl in business_type(plan.workspace.business_type).preselected_kpis:
         if tpl.key in have_templates:
             continue
         added.append(

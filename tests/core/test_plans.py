@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from core.templates import kpi_templates
+from core.templates import business_type
 from sqlmodel import select
 
 from core.db import session_scope
@@ -47,7 +47,8 @@ def test_reference_case_of_spec_section_5(engine, shop):
 def test_templates_are_the_business_types_and_not_added_twice(engine, shop):
     first = apply_templates(engine, shop.id)
     again = apply_templates(engine, shop.id)
-    assert [k.metric for k in first] == [t.metric for t in kpi_templates("ecommerce")]
+    assert [k.metric for k in first] == [t.metric for t in business_type("ecommerce").preselected_kpis]
+    assert [k.metric for k in first] == ["conversion_rate", "aov", "roas"]
     assert again == []
     assert len(get_plan(engine, shop.id).kpis) == len(first)
 

@@ -1,0 +1,92 @@
+"""KGI Planner: the Streamlit entry point.
+
+Sets the page up, picks the language and workspace for this session, draws the sidebar and
+registers every page explicitly with ``st.navigation``: *Plan* (Workspace, KGI, KPIs, Plan),
+*Track* (Upload, Dashboard, Review, Optimise — each only once its page file exists), then
+Settings. Run with ``streamlit run app.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core.i18n import t
+from ui import state
+from ui.widgets import flash, guarded, sidebar
+
+ROOT = Path(__file__).resolve().parent
+ASSETS = ROOT / "assets"
+
+PLAN_PAGES = (
+    ("workspace", ":material/storefront:"),
+    ("kgi", ":material/flag:"),
+    ("kpis", ":material/checklist:"),
+    ("plan", ":material/description:"),
+)
+TRACK_PAGES = (
+    ("upload", ":material/upload_file:"),
+    ("dashboard", ":material/monitoring:"),
+    ("review", ":material/fact_check:"),
+    ("optimise", ":material/tune:"),
+)
+# URL paths deliberately differ from the file names. Streamlit still auto-discovers `pages/`
+# on a process's very first run (and on every AppTest run); a URL equal to a file's name would
+# then run that file alone, without this script's sidebar and page set-up.
+URL_PATHS = {
+    "workspace": "start",
+    "kgi": "goal",
+    "kpis": "kpi",
+    "plan": "export",
+    "upload": "actuals",
+    "dashboard": "progress",
+    "review": "monthly-review",
+    "optimise": "improve",
+    "settings": "preferences",
+}
+
+
+def _exists(name: str) -> bool:
+    return (ROOT / "pages" / f"{name}.py").is_file()
+
+
+def _page(name: str, icon: str, lang: str, *, default: bool = False) -> st.Page:
+    return st.Page(
+        f"pages/{name}.py", title=t(f"ui.nav.{name}", lang), icon=icon, url_path=URL_PATHS[name],
+        default=default,
+    )
+
+
+def _navigation(lang: str) -> st.navigation:
+    plan = [_page(n, i, lang, default=n == "workspace") for n, i in PLAN_PAGES if _exists(n)]
+    track = [_page(n, i, lang) for n, i in TRACK_PAGES if _exists(n)]
+    sections: dict[str, list[st.Page]] = {t("ui.nav.section_plan", lang): plan}
+    if track:
+        sections[t("ui.nav.section_track", lang)] = track
+    sections[t("ui.nav.section_more", lang)] = [_page("settings", ":material/settings:", lang)]
+    return st.navigation(sections, position="sidebar")
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="KGI Planner", page_icon=str(ASSETS / "icon.svg"), layout="wide",
+        initial_sidebar_state="expanded",
+    )
+    st.logo(str(ASSETS / "logo.svg"), icon_image=str(ASSETS / "icon.svg"), size="large")
+    lang = state.init_language()
+    page = _navigation(lang)  # no database needed: the page list always shows
+    ready = False
+    with guarded():  # an unreachable database is explained here, once
+        state.init_workspace()
+        sidebar()
+        state.sync_url()
+        ready = True
+    if not ready:
+        return
+    flash()
+    with guarded():
+        page.run()
+
+
+main()
