@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import backup
 from core.errors import KgiError
 from core.i18n import LANGUAGES
 from core.models import Workspace
@@ -25,8 +26,41 @@ st.subheader(tr("ui.settings.language"), anchor=False)
 language_switch("settings_lang", label_visibility="collapsed")
 st.caption(tr("ui.settings.language_help"))
 
+
+
+def _restore_section() -> None:
+    """Restore a workspace from a backup file: check it, say what it holds, then restore."""
+    st.subheader(tr("ui.backup.restore_title"), anchor=False)
+    upload = st.file_uploader(tr("ui.backup.restore_pick"), type=["zip"], key="restore_file",
+                              help=tr("ui.backup.restore_help"))
+    if upload is None:
+        return
+    data = upload.getvalue()
+    try:
+        info = backup.read_backup_info(data)
+    except KgiError as exc:
+        show_error(exc)
+        return
+    st.info(tr("ui.backup.restore_info", name=info.workspace_name,
+               created=info.created_at.strftime("%Y-%m-%d %H:%M"),
+               rows=info.rows.get("observation", 0)), icon=":material/inventory_2:")
+    suggested = backup.suggest_name(state.engine(), info.workspace_name)
+    new_name = st.text_input(tr("ui.backup.restore_name"), value=suggested, key=f"restore_name_{upload.file_id}")
+    if st.button(tr("ui.backup.restore_button"), key="restore_go", icon=":material/restore:"):
+        bar = st.progress(0.0)
+        try:
+            restored = backup.restore_bytes(state.engine(), data, new_name=new_name,
+                                            on_progress=lambda f: bar.progress(min(1.0, f)))
+        except KgiError as exc:
+            show_error(exc)
+            return
+        state.set_workspace(restored.id)
+        st.success(tr("ui.backup.restored", name=restored.name), icon=":material/check_circle:")
+
+
 ws = require_workspace("ui.empty.settings_no_workspace")
 if ws is None:
+    _restore_section()
     st.stop()
 
 
@@ -115,3 +149,16 @@ with st.container(border=True):
 with st.container(horizontal=True, horizontal_alignment="right"):
     if st.button(tr("ui.settings.save"), key="set_save", type="primary", icon=":material/save:"):
         _save(ws.id)
+
+st.subheader(tr("ui.backup.title"), anchor=False)
+st.markdown(tr("ui.backup.help"))
+st.download_button(
+    tr("ui.backup.download"),
+    data=lambda: backup.backup_bytes(state.engine(), ws.id),
+    file_name=backup.backup_file_name(ws.name),
+    mime="application/zip",
+    key="backup_download",
+    icon=":material/download:",
+    on_click="ignore",
+)
+_restore_section()

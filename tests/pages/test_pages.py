@@ -471,3 +471,15 @@ def test_every_dynamic_key_family_is_complete() -> None:
         assert f"ui.cadence.{cadence}" in messages()
     for page in ("workspace", "kgi", "kpis", "plan", "upload", "dashboard", "review", "optimise", "settings"):
         assert f"ui.nav.{page}" in messages()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_settings_offer_backup_and_restore(make_app: MakeApp, app_engine: Engine, lang: str) -> None:
+    at = make_app(lang).run()
+    _visit(at, "settings")  # no workspace yet: restore is still offered
+    assert t("ui.backup.restore_title", lang) in page_text(at)
+    ws_id = _ecommerce(app_engine, lang)
+    at = make_app(lang, ws_id).run()
+    _visit(at, "settings")
+    text = page_text(at)
+    assert t("ui.backup.title", lang) in text and t("ui.backup.restore_title", lang) in text
