@@ -1,0 +1,213 @@
+"""Import speed against its floor (issue 4, "Speed"). A benchmark, not a timed test.
+
+Builds a 200,000-row daily file (date, campaign and 6 metric columns) as xlsx and as CSV,
+imports each end to end (``read_file`` + ``store_parsed`` into a fresh SQLite file) in a child
+process, and measures in the same run the floor:
+
+* xlsx: python-calamine's raw read of the same workbook, CSV: ``pyarrow.csv.read_csv``;
+* plus sqlite3 ``executemany`` of exactly the observation rows the import stored (read back
+  from its database, in its order) into a table of the same shape (same schema, indexes and
+  pragmas as the app), in one transaction.
+
+The last line printed is::
+
+    xlsx_ratio=<import/floor> csv_ratio=<import/floor> peak_mb=<peak RSS of the xlsx import>
+
+Goal: xlsx_ratio ≤ 1.5, csv_ratio ≤ 2.0, peak_mb < 600. Run: ``.venv/bin/python
+benchmarks/import_bench.py [--rows N] [--keep DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import multiprocessing
+import resource
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+HEADERS = ["Date", "Campaign", "Impressions", "Clicks", "Cost", "Conversions", "Conversion value", "Reach"]
+CAMPAIGNS = 500  # × 400 days = 200,000 rows
+
+
+def build_rows(n_rows: int) -> list[list]:
+    """Deterministic, plausible ad figures: one row per day and campaign."""
+    days = max(1, n_rows // CAMPAIGNS)
+    start = date(2023, 1, 1)
+    rows: list[list] = []
+    for d in range(days):
+        day = start + timedelta(days=d)
+        for c in range(CAMPAIGNS):
+            if len(rows) == n_rows:
+                return rows
+            seed = (d * 7919 + c * 104729) % 9973
+            impressions = 1000 + seed * 3
+            clicks = 10 + seed % 400
+            rows.append([day, f"Campaign {c:03d}", impressions, clicks, round(clicks * 11.37, 2),
+                         seed % 17, round((seed % 17) * 1234.5, 2), 800 + seed * 2])
+    return rows
+
+
+def write_xlsx(path: Path, rows: list[list]) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Report")
+    ws.append(HEADERS)
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+
+
+def write_csv(path: Path, rows: list[list]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADERS)
+        for row in rows:
+            writer.writerow([row[0].isoformat(), *row[1:]])
+
+
+def _fresh_db(path: Path) -> tuple[str, int]:
+    """A migrated SQLite file with one workspace; returns (url, workspace id)."""
+    from core.db import make_engine, migrate
+    from core.workspaces import create_workspace
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    migrate(engine)
+    ws_id = create_workspace(engine, "Bench", "ads").id
+    engine.dispose()
+    return url, ws_id
+
+
+def _import_child(file_path: str, db_path: str, queue: multiprocessing.Queue) -> None:
+    """Runs in a fresh interpreter: the end-to-end import, its time and the process's peak RSS."""
+    from core.db import make_engine
+    from core.importing import read_file
+    from core.store import file_hash, store_parsed
+
+    url, ws_id = _fresh_db(Path(db_path))
+    engine = make_engine(url)
+    with engine.connect():  # open the pool's connection outside the timing
+        pass
+    started = time.perf_counter()
+    data = Path(file_path).read_bytes()
+    read_started = time.perf_counter()
+    parsed = read_file(data, Path(file_path).name)
+    read_done = time.perf_counter()
+    result = store_parsed(engine, ws_id, parsed, file_hash(data))
+    done = time.perf_counter()
+    engine.dispose()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put({
+        "seconds": done - started, "read": read_done - read_started, "store": done - read_done,
+        "rows": result.rows, "status": result.status, "peak_mb": peak_mb,
+        "rejected": result.rejected_rows, "source": result.source,
+    })
+
+
+def run_import(file_path: Path, db_path: Path) -> dict:
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_import_child, args=(str(file_path), str(db_path), queue))
+    proc.start()
+    outcome = queue.get(timeout=900)
+    proc.join()
+    if outcome["status"] != "imported":
+        raise SystemExit(f"{file_path.name}: import status {outcome['status']}")
+    return outcome
+
+
+def stored_rows(db_path: Path) -> list[tuple]:
+    with sqlite3.connect(db_path) as con:
+        return con.execute(
+            "SELECT workspace_id, metric, date, granularity, value, source, dimension, import_id, "
+            "superseded_by FROM observation ORDER BY id"
+        ).fetchall()
+
+
+def floor_insert(rows: list[tuple], db_path: Path) -> float:
+    """sqlite3 executemany of ``rows`` into the same schema, same pragmas, one transaction."""
+    _fresh_db(db_path)
+    with sqlite3.connect(db_path) as con:
+        con.execute("INSERT INTO import_batch (id, workspace_id, file_name, file_hash, source, status, rows,"
+                    " metrics, replaced, errors, created_at) VALUES (1, 1, 'f', 'h', 's', 'imported', 0,"
+                    " '[]', 0, '[]', '2024-01-01')")
+    con = sqlite3.connect(db_path)
+    for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+        con.execute(f"PRAGMA {pragma}")
+    rows = [(*r[:7], 1, r[8]) for r in rows]
+    sql = ("INSERT INTO observation (workspace_id, metric, date, granularity, value, source, dimension,"
+           " import_id, superseded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    started = time.perf_counter()
+    with con:
+        con.executemany(sql, rows)
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed
+
+
+def floor_read_xlsx(path: Path) -> float:
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    return time.perf_counter() - started
+
+
+def floor_read_csv(path: Path) -> float:
+    import pyarrow.csv as pacsv
+
+    started = time.perf_counter()
+    pacsv.read_csv(str(path))
+    return time.perf_counter() - started
+
+
+def measure(kind: str, file_path: Path, work: Path) -> tuple[float, dict]:
+    outcome = run_import(file_path, work / f"{kind}-import.db")
+    rows = stored_rows(work / f"{kind}-import.db")
+    read_floor = floor_read_xlsx(file_path) if kind == "xlsx" else floor_read_csv(file_path)
+    insert_floor = floor_insert(rows, work / f"{kind}-floor.db")
+    floor = read_floor + insert_floor
+    print(f"{kind}: import {outcome['seconds']:.2f}s (read {outcome['read']:.2f}s, store {outcome['store']:.2f}s,"
+          f" {outcome['rows']:,} values, source {outcome['source']}, peak {outcome['peak_mb']:.0f} MB)"
+          f" | floor {floor:.2f}s (read {read_floor:.2f}s, executemany {insert_floor:.2f}s)")
+    return outcome["seconds"] / floor, outcome
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--keep", type=Path, help="keep the files and databases in this folder")
+    args = parser.parse_args(argv)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="kgi-import-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        rows = build_rows(args.rows)
+        xlsx, csv_path = work / "bench.xlsx", work / "bench.csv"
+        started = time.perf_counter()
+        write_xlsx(xlsx, rows)
+        write_csv(csv_path, rows)
+        print(f"built {len(rows):,} rows × {len(HEADERS)} columns in {time.perf_counter() - started:.1f}s"
+              f" (xlsx {xlsx.stat().st_size / 1e6:.1f} MB, csv {csv_path.stat().st_size / 1e6:.1f} MB)")
+        del rows
+        xlsx_ratio, xlsx_outcome = measure("xlsx", xlsx, work)
+        csv_ratio, _ = measure("csv", csv_path, work)
+        print(f"xlsx_ratio={xlsx_ratio:.2f} csv_ratio={csv_ratio:.2f} peak_mb={xlsx_outcome['peak_mb']:.0f}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

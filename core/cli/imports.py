@@ -1,0 +1,141 @@
+"""``kgi import FILE...``, ``kgi imports list`` and ``kgi imports undo ID`` (SPEC §9)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from core.cli import Context
+from core.errors import KgiError
+from core.i18n import t
+from core.models import ImportBatch
+from core.store import ImportResult, Problem, import_file, list_imports, undo_import
+from core.workspaces import get_workspace
+
+MAX_ROWS_SHOWN = 20  # rejected rows printed per file; the JSON has them all
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("import", help="import exports (CSV, xlsx) into a workspace")
+    parser.add_argument("files", nargs="+", metavar="FILE")
+    parser.add_argument("--workspace", required=True, help="workspace name or id")
+    parser.add_argument("--source", default="auto", help="auto (detect) or a source name, e.g. meta_ads")
+    parser.add_argument("--map", action="append", default=[], metavar="COLUMN=metric", dest="mappings",
+                        help="map a column to a metric key (repeatable; empty metric ignores the column)")
+    parser.set_defaults(func=run_import)
+
+    history = sub.add_parser("imports", help="import history: list or undo")
+    actions = history.add_subparsers(dest="action", metavar="ACTION", parser_class=type(history))
+    actions.required = True
+    listing = actions.add_parser("list", help="list a workspace's imports, newest first")
+    listing.add_argument("--workspace", required=True, help="workspace name or id")
+    listing.set_defaults(func=run_list)
+    undo = actions.add_parser("undo", help="undo an import: remove its values, bring back what it replaced")
+    undo.add_argument("id", type=int)
+    undo.set_defaults(func=run_undo)
+
+
+def parse_mappings(items: list[str]) -> dict[str, str]:
+    """``["Cost=ad_spend", "Notes="]`` → ``{"Cost": "ad_spend", "Notes": ""}``."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        column, sep, metric = item.partition("=")
+        if not sep or not column.strip():
+            raise KgiError("store.cli.bad_map", value=item)
+        mapping[column.strip()] = metric.strip()
+    return mapping
+
+
+def _read_bytes(path: str) -> bytes | KgiError:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        return KgiError("store.cli.no_file", path=path, reason=exc.strerror or type(exc).__name__)
+
+
+def run_import(args: argparse.Namespace, ctx: Context) -> int:
+    mapping = parse_mappings(args.mappings) or None
+    engine = ctx.engine()
+    ws = get_workspace(engine, args.workspace)
+    results: list[ImportResult] = []
+    for path in args.files:
+        data = _read_bytes(path)
+        name = Path(path).name
+        if isinstance(data, KgiError):
+            results.append(ImportResult(file=name, source=args.source, status="rejected",
+                                        errors=[Problem(data.key, dict(data.params))]))
+            continue
+        results.append(import_file(engine, ws.id, data, name, source=args.source, mapping=mapping))
+    if ctx.as_json:
+        ctx.print_json({"imports": [r.to_dict(ctx.lang) for r in results]})
+    else:
+        for result in results:
+            print("\n".join(describe(result, ctx.lang)))
+    return 1 if any(r.status == "rejected" for r in results) else 0
+
+
+def describe(result: ImportResult, lang: str) -> list[str]:
+    """Human lines for one file: the outcome, what was replaced, each rejected row."""
+    status = t(f"store.status.{result.status}", lang)
+    if result.status == "rejected":
+        reason = " ".join(p.message(lang) for p in result.errors)
+        return [t("store.cli.line_rejected", lang, file=result.file, status=status, reason=reason)]
+    lines = [t("store.cli.line", lang, file=result.file, status=status, rows=f"{result.rows:,}",
+               metrics=", ".join(result.metrics), source=result.source,
+               start=_day(result.start), end=_day(result.end))]
+    if result.replaced:
+        lines.append(t("store.cli.replaced", lang, count=f"{result.replaced:,}"))
+    lines += [t("store.cli.warning", lang, message=w.message(lang)) for w in result.warnings]
+    for problem in result.errors[:MAX_ROWS_SHOWN]:
+        where = problem.row if problem.row is not None else "?"
+        lines.append(t("store.cli.rejected_row", lang, row=where, message=problem.message(lang)))
+    if result.rejected_rows > MAX_ROWS_SHOWN:
+        lines.append(t("store.cli.rejected_more", lang, count=result.rejected_rows - MAX_ROWS_SHOWN))
+    return lines
+
+
+def _day(value: object) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else "—"
+
+
+def batch_dict(batch: ImportBatch, lang: str) -> dict:
+    return {
+        "id": batch.id,
+        "file": batch.file_name,
+        "source": batch.source,
+        "status": batch.status,
+        "rows": batch.rows,
+        "metrics": list(batch.metrics or []),
+        "start": _day(batch.start) if batch.start else None,
+        "end": _day(batch.end) if batch.end else None,
+        "replaced": batch.replaced,
+        "created_at": batch.created_at.isoformat() if batch.created_at else None,
+        "errors": [Problem.from_json(e).to_dict(lang) for e in batch.errors or []],
+    }
+
+
+def run_list(args: argparse.Namespace, ctx: Context) -> int:
+    engine = ctx.engine()
+    ws = get_workspace(engine, args.workspace)
+    batches = list_imports(engine, ws.id)
+    if ctx.as_json:
+        ctx.print_json([batch_dict(b, ctx.lang) for b in batches])
+        return 0
+    if not batches:
+        print(t("store.cli.no_imports", ctx.lang))
+        return 0
+    for b in batches:
+        created = b.created_at.strftime("%Y-%m-%d %H:%M") if b.created_at else "—"
+        print(t("store.cli.list_line", ctx.lang, id=b.id, created=created, file=b.file_name,
+                status=t(f"store.status.{b.status}", ctx.lang), source=b.source, rows=f"{b.rows:,}",
+                start=_day(b.start), end=_day(b.end)))
+    return 0
+
+
+def run_undo(args: argparse.Namespace, ctx: Context) -> int:
+    batch = undo_import(ctx.engine(), args.id)
+    if ctx.as_json:
+        ctx.print_json(batch_dict(batch, ctx.lang))
+    else:
+        print(t("store.cli.undone", ctx.lang, id=batch.id, file=batch.file_name))
+    return 0
