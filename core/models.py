@@ -94,15 +94,23 @@ class Observation(SQLModel, table=True):
     to its own id instead of deleting, so that undoing the newer import brings the old back.
     """
 
+    # Few indexes on purpose: every index is paid on each of the millions of rows an import
+    # writes. The live key (metric before source, so it also serves reads by metric) keeps
+    # imports from doubling; the small partial index finds what an undo must revive.
     __table_args__ = (
         Index(
             "ux_observation_live",
-            "workspace_id", "source", "metric", "date", "granularity", "dimension",
+            "workspace_id", "metric", "source", "date", "granularity", "dimension",
             unique=True,
             sqlite_where=text("superseded_by IS NULL"),
             postgresql_where=text("superseded_by IS NULL"),
         ),
-        Index("ix_observation_query", "workspace_id", "metric", "date"),
+        Index(
+            "ix_observation_superseded",
+            "superseded_by",
+            sqlite_where=text("superseded_by IS NOT NULL"),
+            postgresql_where=text("superseded_by IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -113,8 +121,8 @@ class Observation(SQLModel, table=True):
     value: float
     source: str = Field(max_length=40)
     dimension: str = Field(default="", max_length=300)
-    import_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
-    superseded_by: int | None = Field(default=None, index=True)
+    import_id: int | None = Field(default=None, foreign_key="import_batch.id")
+    superseded_by: int | None = None
 
 
 class ColumnMapping(SQLModel, table=True):

@@ -731,7 +731,7 @@ def load_observations(engine: Engine, workspace_id: int, metrics: Iterable[str] 
         query = query.where(OBS.c.date >= start)
     if end is not None:
         query = query.where(OBS.c.date <= end)
-    query = query.order_by(OBS.c.metric, OBS.c.date)  # the order of ix_observation_query
+    query = query.order_by(OBS.c.metric, OBS.c.date)  # ux_observation_live leads with (workspace, metric)
     with engine.connect() as conn:
         rows = conn.execute(query).fetchall()
     return _frame(rows)

@@ -151,6 +151,18 @@ def error_of(engine: Engine, data: bytes, **kwargs: Any) -> KgiError:
 # --- the file -------------------------------------------------------------------------------
 
 
+
+def _head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from core.db import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
 def test_backup_file_has_manifest_and_one_member_per_table(engine: Engine) -> None:
     ws, _ = fill(engine)
     data = backup.backup_bytes(engine, ws)
@@ -160,7 +172,7 @@ def test_backup_file_has_manifest_and_one_member_per_table(engine: Engine) -> No
          "observation.jsonl", "column_mapping.jsonl", "draft.jsonl"])
     manifest = json.loads(zf.read("manifest.json"))
     assert manifest["format"] == "kgi-planner-backup" and manifest["format_version"] == 1
-    assert manifest["app_version"] == core.__version__ and manifest["alembic_revision"] == "0001"
+    assert manifest["app_version"] == core.__version__ and manifest["alembic_revision"] == _head_revision()
     assert manifest["workspace"] == {"id": ws, "name": "Demo Tea 茶"}
     # 8 first rows (2 of them superseded later) + 2 newer + 1 from GA4: all kept
     assert {t: s["rows"] for t, s in manifest["tables"].items()} == {
@@ -185,7 +197,7 @@ def test_backup_holds_only_its_workspace(engine: Engine) -> None:
     info = backup.read_backup_info(backup.backup_bytes(engine, other))
     assert info.workspace_name == "Other Brand" and info.format_version == 1
     assert info.rows["observation"] == 11 and info.rows["draft"] == 1
-    assert info.app_version == core.__version__ and info.alembic_revision == "0001"
+    assert info.app_version == core.__version__ and info.alembic_revision == _head_revision()
 
 
 def test_backup_of_unknown_workspace(engine: Engine) -> None:
