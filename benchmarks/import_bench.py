@@ -6,8 +6,8 @@ process, and measures in the same run the floor:
 
 * xlsx: python-calamine's raw read of the same workbook, CSV: ``pyarrow.csv.read_csv``;
 * plus sqlite3 ``executemany`` of exactly the observation rows the import stored (read back
-  from its database, in its order) into a table of the same shape (same schema, indexes and
-  pragmas as the app), in one transaction.
+  from its database, in its order) into a table of the same shape (the observation table's
+  own definition and the app's pragmas, without secondary indexes), in one transaction.
 
 The last line printed is::
 
@@ -136,15 +136,31 @@ def stored_rows(db_path: Path) -> list[tuple]:
 
 
 def floor_insert(rows: list[tuple], db_path: Path) -> float:
-    """sqlite3 executemany of ``rows`` into the same schema, same pragmas, one transaction."""
-    _fresh_db(db_path)
-    with sqlite3.connect(db_path) as con:
-        con.execute("INSERT INTO import_batch (id, workspace_id, file_name, file_hash, source, status, rows,"
-                    " metrics, replaced, errors, created_at) VALUES (1, 1, 'f', 'h', 's', 'imported', 0,"
-                    " '[]', 0, '[]', '2024-01-01')")
+    """sqlite3 ``executemany`` of ``rows`` into a table of the same shape, in one transaction.
+
+    "Same shape" is taken strictly: the observation table's own definition (columns, types,
+    primary key, foreign key), same pragmas, but none of its secondary indexes — so the unique
+    live-key index the import must maintain counts against the import, not in the floor.
+    """
+    template = Path(str(db_path) + ".schema")
+    _fresh_db(template)
+    with sqlite3.connect(template) as source:
+        tables = [sql for (sql,) in source.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('import_batch', 'workspace',"
+            " 'observation') ORDER BY CASE name WHEN 'workspace' THEN 0 WHEN 'import_batch' THEN 1 ELSE 2 END"
+        )]
     con = sqlite3.connect(db_path)
     for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
         con.execute(f"PRAGMA {pragma}")
+    with con:
+        for sql in tables:
+            con.execute(sql)
+        con.execute("INSERT INTO workspace (id, name, business_type, currency, language, period_start,"
+                    " period_months, is_demo, settings, created_at) VALUES (1, 'b', 'ads', 'TWD', 'en',"
+                    " '2024-01-01', 12, 0, '{}', '2024-01-01')")
+        con.execute("INSERT INTO import_batch (id, workspace_id, file_name, file_hash, source, status, rows,"
+                    " metrics, replaced, errors, created_at) VALUES (1, 1, 'f', 'h', 's', 'imported', 0,"
+                    " '[]', 0, '[]', '2024-01-01')")
     rows = [(*r[:7], 1, r[8]) for r in rows]
     sql = ("INSERT INTO observation (workspace_id, metric, date, granularity, value, source, dimension,"
            " import_id, superseded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -172,15 +188,28 @@ def floor_read_csv(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def measure(kind: str, file_path: Path, work: Path) -> tuple[float, dict]:
-    outcome = run_import(file_path, work / f"{kind}-import.db")
-    rows = stored_rows(work / f"{kind}-import.db")
-    read_floor = floor_read_xlsx(file_path) if kind == "xlsx" else floor_read_csv(file_path)
-    insert_floor = floor_insert(rows, work / f"{kind}-floor.db")
+def measure(kind: str, file_path: Path, work: Path, repeat: int) -> tuple[float, dict]:
+    """Best of ``repeat`` runs for the import and, interleaved with it, for the floor.
+
+    The minimum is the usual estimate of a benchmark's cost on a shared machine: noise only
+    ever adds time. Import and floor run alternately, so both see the same machine.
+    """
+    imports, reads, inserts = [], [], []
+    for attempt in range(repeat):
+        db = work / f"{kind}-import-{attempt}.db"
+        imports.append(run_import(file_path, db))
+        rows = stored_rows(db)
+        reads.append(floor_read_xlsx(file_path) if kind == "xlsx" else floor_read_csv(file_path))
+        inserts.append(floor_insert(rows, work / f"{kind}-floor-{attempt}.db"))
+        del rows
+    outcome = min(imports, key=lambda o: o["seconds"])
+    outcome["peak_mb"] = max(o["peak_mb"] for o in imports)
+    read_floor, insert_floor = min(reads), min(inserts)
     floor = read_floor + insert_floor
     print(f"{kind}: import {outcome['seconds']:.2f}s (read {outcome['read']:.2f}s, store {outcome['store']:.2f}s,"
           f" {outcome['rows']:,} values, source {outcome['source']}, peak {outcome['peak_mb']:.0f} MB)"
-          f" | floor {floor:.2f}s (read {read_floor:.2f}s, executemany {insert_floor:.2f}s)")
+          f" | floor {floor:.2f}s (read {read_floor:.2f}s, executemany {insert_floor:.2f}s)"
+          f" | best of {repeat}")
     return outcome["seconds"] / floor, outcome
 
 
@@ -188,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--keep", type=Path, help="keep the files and databases in this folder")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best counts")
     args = parser.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="kgi-import-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -200,8 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built {len(rows):,} rows × {len(HEADERS)} columns in {time.perf_counter() - started:.1f}s"
               f" (xlsx {xlsx.stat().st_size / 1e6:.1f} MB, csv {csv_path.stat().st_size / 1e6:.1f} MB)")
         del rows
-        xlsx_ratio, xlsx_outcome = measure("xlsx", xlsx, work)
-        csv_ratio, _ = measure("csv", csv_path, work)
+        xlsx_ratio, xlsx_outcome = measure("xlsx", xlsx, work, args.repeat)
+        csv_ratio, _ = measure("csv", csv_path, work, args.repeat)
         print(f"xlsx_ratio={xlsx_ratio:.2f} csv_ratio={csv_ratio:.2f} peak_mb={xlsx_outcome['peak_mb']:.0f}")
     finally:
         if args.keep is None:
