@@ -8,10 +8,11 @@ OLE/CFB magic, HTML markup, byte-order marks, NUL patterns). What cannot be read
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,13 +33,30 @@ FileKind = Literal["text", "workbook"]
 
 @dataclass
 class SheetRows:
-    """One worksheet as plain rows (cached values; a formula without one is an empty cell)."""
+    """One worksheet as plain rows (cached values; a formula without one is an empty cell).
+
+    Finding formulas without a cached value means inflating and scanning the sheet's XML a
+    second time (a second or more for a 200,000-row sheet), and it only matters for cells that
+    calamine returned empty. So the scan is lazy: :attr:`uncached_formulas` runs it on first
+    use, and the reader asks only when a date or metric column has empty cells.
+    """
 
     name: str
     rows: list[list[Any]]
-    # 0-based (row, column) of formula cells that have no cached value.
-    uncached_formulas: set[tuple[int, int]] = field(default_factory=set)
     truncated_empty_rows: bool = False
+    # Returns the 0-based (row, column) of formula cells that have no cached value.
+    formula_scan: Callable[[], set[tuple[int, int]]] | None = None
+    _uncached: set[tuple[int, int]] | None = field(default=None, repr=False)
+
+    @property
+    def uncached_formulas(self) -> set[tuple[int, int]]:
+        if self._uncached is None:
+            self._uncached = self.formula_scan() if self.formula_scan else set()
+        return self._uncached
+
+    @uncached_formulas.setter
+    def uncached_formulas(self, cells: set[tuple[int, int]]) -> None:
+        self._uncached = set(cells)
 
 
 @dataclass
@@ -213,10 +231,10 @@ def read_xlsx(data: bytes, file_name: str, max_bytes: int) -> list[SheetRows]:
         raise KgiError(
             "import.file.too_big", file=file_name, size_mb=_mb(expanded), limit_mb=_mb(max_bytes)
         )
-    formulas = _uncached_formulas(archive)
     sheets = _calamine_sheets(data, file_name)
+    scan = _FormulaScan(archive)
     for sheet in sheets:
-        sheet.uncached_formulas = formulas.get(sheet.name, set())
+        sheet.formula_scan = functools.partial(scan.cells, sheet.name)
     return sheets
 
 
@@ -269,39 +287,63 @@ _FORMULA_CELL = re.compile(
 )
 
 
-def _uncached_formulas(archive: zipfile.ZipFile) -> dict[str, set[tuple[int, int]]]:
-    """Formula cells without a cached value, per sheet name (0-based row, column).
+class _FormulaScan:
+    """Formula cells without a cached value, per sheet name (0-based row, column), on demand.
 
     calamine returns such cells as empty; we report them instead of reading them as blanks.
-    Only sheets whose XML contains ``<f`` are scanned, so ordinary exports cost nothing.
+    The workbook's sheet map is read once; each sheet's XML only when its cells are asked
+    for, and only parsed with the regex when one byte search finds a ``<f`` element in it.
     """
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        self._paths: dict[str, str] | None = None
+        self._found: dict[str, set[tuple[int, int]]] = {}
+
+    def cells(self, sheet_name: str) -> set[tuple[int, int]]:
+        if sheet_name not in self._found:
+            path = self.paths().get(sheet_name)
+            self._found[sheet_name] = self._scan(path) if path else set()
+        return self._found[sheet_name]
+
+    def paths(self) -> dict[str, str]:
+        """Sheet name → path of its XML part inside the archive."""
+        if self._paths is None:
+            self._paths = _sheet_paths(self.archive)
+        return self._paths
+
+    def _scan(self, path: str) -> set[tuple[int, int]]:
+        try:
+            raw = self.archive.read(path)
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+            return set()
+        if not _FORMULA_TAG.search(raw):
+            return set()
+        xml = raw.decode("utf-8", "replace")
+        return {(int(row) - 1, _column_index(col)) for col, row in _FORMULA_CELL.findall(xml)}
+
+
+_FORMULA_TAG = re.compile(rb"<f[\s>/]")
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
     try:
         workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
         rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    except KeyError:
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
         return {}
     targets = {}
     for tag in _REL_TAG.findall(rels):
         attrs = dict(_ATTR.findall(tag))
         target = attrs.get("Target", "").lstrip("/")
         targets[attrs.get("Id")] = target if target.startswith("xl/") else f"xl/{target}"
-    found: dict[str, set[tuple[int, int]]] = {}
+    paths: dict[str, str] = {}
     for tag in _SHEET_TAG.findall(workbook):
         attrs = dict(_ATTR.findall(tag))
         path = targets.get(attrs.get("r:id"))
-        if not path:
-            continue
-        try:
-            raw = archive.read(path)
-        except KeyError:
-            continue
-        if b"<f>" not in raw and b"<f " not in raw and b"<f/>" not in raw:
-            continue
-        xml = raw.decode("utf-8", "replace")
-        cells = {(int(row) - 1, _column_index(col)) for col, row in _FORMULA_CELL.findall(xml)}
-        if cells:
-            found[_unescape(attrs.get("name", ""))] = cells
-    return found
+        if path:
+            paths[_unescape(attrs.get("name", ""))] = path
+    return paths
 
 
 def _column_index(letters: str) -> int:

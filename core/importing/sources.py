@@ -207,6 +207,8 @@ def detect(headers: list[str], *, hash_preamble: bool = False, sheet_names: tupl
             hits += 1
         if source.layout == "long" and not _long_layout(source, names):
             continue
+        if is_template_header(source, headers):
+            hits += 3  # our own template's exact header row: nothing else writes it
         if hits >= max(1, source.min_hits) and hits > best.hits:
             best = Detection(source.key, min(1.0, 0.45 + 0.12 * hits), hits)
     if best.source == "sheet":
@@ -214,6 +216,24 @@ def detect(headers: list[str], *, hash_preamble: bool = False, sheet_names: tupl
         known = sum(1 for n in names if n in index)
         best = Detection("sheet", min(0.9, 0.3 + 0.15 * known) if known else 0.2, known)
     return best
+
+
+def is_template_header(source: Source, headers: list[str]) -> bool:
+    """True when ``headers`` are exactly the source's template header row (``template_header``
+    in ``sources.toml``), in order, compared normalised; trailing blank cells do not count."""
+    wanted = [norm(h) for h in source.extra.get("template_header", ())]
+    if not wanted:
+        return False
+    given = [norm(h) for h in headers]
+    while given and not given[-1]:
+        given.pop()
+    return given == wanted
+
+
+def has_long_columns(source: Source, headers: list[str]) -> bool:
+    """A table the long layout can read: it has a metric column and a value column."""
+    names = {split_currency(h)[0] for h in headers if str(h).strip()}
+    return _long_layout(source, names)
 
 
 def _long_layout(source: Source, names: set[str]) -> bool:

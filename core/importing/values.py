@@ -122,9 +122,15 @@ def parse_numbers(column: pd.Series, *, decimal: str = ".", percent: PercentMode
         )
         return NumberResult(pd.Series(values, index=index), pd.Series(bad, index=index), had_percent, currency)
     # Workbook cells: numbers, strings ("" for empty-string cells), dates, None.
+    floats = _all_floats(column)
+    if floats is not None:
+        return NumberResult(pd.Series(floats / 100.0 if scale else floats, index=index),
+                            pd.Series(np.zeros(len(floats), dtype=bool), index=index))
     blank = (column.isna() | column.eq("")).to_numpy(dtype=bool)
     if decimal == ".":
-        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        # A copy: under copy-on-write the array of a new Series is read-only, and text cells
+        # are written into it below.
+        values = np.array(pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
     else:  # numeric-looking strings must still go through the comma-decimal rules
         is_number = column.map(_is_number).to_numpy(dtype=bool)
         values = np.where(is_number, pd.to_numeric(column.where(is_number, None), errors="coerce"), np.nan)
@@ -145,6 +151,16 @@ def parse_numbers(column: pd.Series, *, decimal: str = ".", percent: PercentMode
             values[positions] = parsed
             bad[positions] = parsed_bad
     return NumberResult(pd.Series(values, index=index), pd.Series(bad, index=index), had_percent, currency)
+
+
+def _all_floats(column: pd.Series) -> np.ndarray | None:
+    """The cells as float64 when every one is a Python float or int (a workbook's number
+    column, as calamine returns it), else None. One type scan and one C conversion instead
+    of ``pd.to_numeric`` over objects; ``bool`` (a subclass of int) is excluded on purpose."""
+    cells = column.to_numpy()
+    if not len(cells) or not set(map(type, cells)) <= {float, int}:
+        return None
+    return cells.astype(np.float64)
 
 
 def _is_text(value: object) -> bool:
@@ -183,7 +199,12 @@ def _fast_floats(text: pd.Series) -> np.ndarray:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        arrow = pa.array(text.to_numpy(dtype=object), type=pa.string())
+        try:
+            arrow = pa.array(text.array, type=pa.string())  # zero-copy for arrow-backed str columns
+        except (TypeError, ValueError, pa.ArrowException):
+            arrow = pa.array(text.to_numpy(dtype=object), type=pa.string())
+        # Empty cells become nulls (NaN), not a failed cast of the whole column.
+        arrow = pc.if_else(pc.equal(arrow, ""), pa.scalar(None, pa.string()), arrow)
         return pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False)
     except Exception:  # any cell that is not a plain number: let pandas sort them out
         return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
