@@ -121,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`kgi ... | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # the promise is: never a traceback
         print(t("cli.unexpected", ctx.lang, error=type(exc).__name__), file=sys.stderr)
         if os.environ.get("KGI_DEBUG"):
