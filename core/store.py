@@ -529,14 +529,22 @@ def import_file(engine: Engine, workspace_id: int, data: bytes, file_name: str, 
             early.file = file_name
             return early
         parsed, used = _read(engine, workspace_id, data, file_name, source, mapping, today, limit)
-        if used:  # the same bytes read with other column choices are another import
-            digest = file_hash(data + b"\0" + json.dumps(used, sort_keys=True, ensure_ascii=False).encode())
+        digest = import_digest(data, used)
         result = store_parsed(engine, workspace_id, parsed, digest, on_progress=on_progress)
     except KgiError as exc:
         return _rejected(file_name, source, exc)
     if mapping:
         save_mapping(engine, workspace_id, result.source, {**load_mapping(engine, workspace_id, result.source), **mapping})
     return result
+
+
+def import_digest(data: bytes, used_mapping: dict[str, str] | None) -> str:
+    """What a stored import is recognised by: the bytes, and the column choices they were read
+    with (the same bytes read with other choices are another import)."""
+    if not used_mapping:
+        return file_hash(data)
+    choices = json.dumps(used_mapping, sort_keys=True, ensure_ascii=False).encode()
+    return file_hash(data + b"\0" + choices)
 
 
 def _unchanged(engine: Engine, workspace_id: int, digest: str) -> ImportResult | None:
@@ -553,7 +561,16 @@ def _read(engine: Engine, workspace_id: int, data: bytes, file_name: str, source
 
     given = dict(mapping or {})
     used = {**(load_mapping(engine, workspace_id, source) if source != "auto" else {}), **given}
-    parsed = read_file(data, file_name, source=source, mapping=used or None, max_bytes=limit, today=today)
+    try:
+        parsed = read_file(data, file_name, source=source, mapping=used or None, max_bytes=limit, today=today)
+    except KgiError:
+        # Not recognised on its own: a hand-kept sheet whose columns the user mapped before.
+        remembered = load_mapping(engine, workspace_id, "sheet") if source in ("auto", "sheet") else {}
+        if not remembered:
+            raise
+        used = {**remembered, **given}
+        parsed = read_file(data, file_name, source="sheet", mapping=used, max_bytes=limit, today=today)
+        return parsed, used
     if source == "auto":
         # Only now is the source known; read again if the user had mapped columns for it.
         extra = {k: v for k, v in load_mapping(engine, workspace_id, parsed.source).items() if k not in given}
@@ -568,10 +585,15 @@ def _read(engine: Engine, workspace_id: int, data: bytes, file_name: str, source
 # --------------------------------------------------------------------------------------------
 
 
+# Mapping values that name a column's role instead of a metric (the readers accept both).
+COLUMN_ROLES = frozenset({"@date", "@dimension"})
+
+
 def save_mapping(engine: Engine, workspace_id: int, source: str, mapping: dict[str, str]) -> None:
-    """Remember ``column → metric`` choices for this workspace and source ("" = ignore)."""
+    """Remember column choices for this workspace and source: a metric key, "" (ignore),
+    ``"@date"`` or ``"@dimension"``."""
     known = load_catalog().metrics
-    bad = sorted({m for m in mapping.values() if m and m not in known})
+    bad = sorted({m for m in mapping.values() if m and m not in known and m not in COLUMN_ROLES})
     if bad:
         raise KgiError("store.unknown_metric", metrics=", ".join(bad))
     now = utcnow()

@@ -9,7 +9,6 @@ ignore, ``"@date"``, ``"@dimension"``); only the labels shown are translated.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,10 +29,12 @@ from core.importing.sources import norm, resolve_column
 from core.importing.tables import find_tables
 from core.models import ImportBatch
 from core.store import (
+    COLUMN_ROLES,
     MAX_UPLOAD_BYTES,
     ImportResult,
     Problem,
     file_hash,
+    import_digest,
     load_mapping,
     save_mapping,
     store_parsed,
@@ -406,18 +407,11 @@ def rejected_frame(parsed: ParsedFile, lang: str, limit: int = MAX_REJECTED_SHOW
 # -- importing ------------------------------------------------------------------------------
 
 
-def import_digest(data: bytes, used: dict[str, str]) -> str:
-    """The hash a stored import is recognised by, the same way ``core.store.import_file`` does:
-    the bytes alone, or the bytes and the column choices they were read with."""
-    if not used:
-        return file_hash(data)
-    return file_hash(data + b"\0" + json.dumps(used, sort_keys=True, ensure_ascii=False).encode())
-
-
 def savable(edits: dict[str, str]) -> dict[str, str]:
-    """The part of the edits ``save_mapping`` remembers (metric keys and ignores)."""
+    """The part of the edits ``save_mapping`` remembers (metric keys, ignores and column roles)."""
     catalog = load_catalog()
-    return {column: value for column, value in edits.items() if value == IGNORE or value in catalog}
+    return {column: value for column, value in edits.items()
+            if value == IGNORE or value in catalog or value in COLUMN_ROLES}
 
 
 def store_read(engine: Engine, workspace_id: int, read: FileRead, edits: dict[str, str],

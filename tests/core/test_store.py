@@ -302,6 +302,22 @@ def test_mapping_is_remembered_per_workspace_and_source(engine: Engine, ws: int)
     assert store.load_mapping(engine, other, "custom") == {}
     with pytest.raises(KgiError):
         store.save_mapping(engine, ws, "custom", {"x": "nope"})
+    store.save_mapping(engine, ws, "custom", {"日子": "@date", "通路": "@dimension"})
+    assert store.load_mapping(engine, ws, "custom")["日子"] == "@date"
+
+
+@pytest.mark.skipif(not _has_readers(), reason="core/importing is not there")
+def test_a_remembered_mapping_rescues_an_unrecognised_sheet(engine: Engine, ws: int) -> None:
+    data = "日子,神秘數字\n2024-01-01,5\n2024-01-02,7\n".encode()
+    first = store.import_file(engine, ws, data, "odd.csv")
+    assert first.status == "rejected"
+    mapped = store.import_file(engine, ws, data, "odd.csv", source="sheet",
+                               mapping={"日子": "@date", "神秘數字": "orders"})
+    assert mapped.status == "imported"
+    store.undo_import(engine, mapped.batch_id)
+    again = store.import_file(engine, ws, data, "odd-again.csv")  # auto: the remembered choice applies
+    assert again.status == "imported" and again.metrics == ["orders"]
+    assert store.actuals(engine, ws, "orders", by="month") == [{"period": "2024-01", "value": 12.0}]
 
 
 # --- reading back ------------------------------------------------------------------------------
