@@ -24,6 +24,7 @@ The rule for each metric comes from the catalog, never from code about a particu
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Literal
 
 import numpy as np
@@ -252,3 +253,221 @@ def aggregate_many(
     table = pd.DataFrame(columns, columns=list(metrics), dtype=float).sort_index()
     table.index = pd.Index(table.index.astype(object), name="period")
     return table
+
+
+# --- many date ranges over one prepared metric -------------------------------------------------
+
+_NO_DAY = np.iinfo(np.int64).max
+
+
+_EPOCH_ORDINAL = 719_163  # date(1970, 1, 1).toordinal()
+
+
+def _day_number(day: object) -> int:
+    """Days since 1970-01-01 of a date / Timestamp."""
+    if not isinstance(day, date):  # a Timestamp is a datetime, hence a date
+        day = pd.Timestamp(day).date()
+    return day.toordinal() - _EPOCH_ORDINAL
+
+
+def _month_bounds(first: int, last: int) -> list[tuple[str, int, int]]:
+    """``(label, first day, last day)`` of every calendar month touching days [first, last]."""
+    out = []
+    month = np.datetime64(first, "D").astype("datetime64[M]")
+    end_month = np.datetime64(last, "D").astype("datetime64[M]")
+    while month <= end_month:
+        start = int(month.astype("datetime64[D]").astype(np.int64))
+        stop = int((month + 1).astype("datetime64[D]").astype(np.int64)) - 1
+        out.append((str(month), max(start, first), min(stop, last)))
+        month += 1
+    return out
+
+
+class RangeAggregator:
+    """One metric prepared once, then aggregated over any number of date ranges.
+
+    ``RangeAggregator(obs, metric).total(start, end)`` is
+    ``aggregate(obs[start <= date <= end], metric, "period")`` (as a float, ``None`` when the
+    range has no usable data), and :meth:`by_month` is the ``by="month"`` result of the same
+    slice. Building costs one pass over the rows; each range then costs a few slices of
+    per-day arrays, where :func:`aggregate` would filter, label and group the rows again —
+    pacing asks one goal for 10–20 ranges (months, to date, last year, weights).
+
+    Parameters
+    ----------
+    obs : DataFrame
+        Long observations, as for :func:`aggregate` (other metrics are ignored).
+    metric : str
+        Catalog key.
+    sources, dimensions : list of str, optional
+        Only these sources / dimension values count (``None``: all).
+
+    Notes
+    -----
+    ``obs`` may hold rows already summed by the database, with a ``count`` column saying how
+    many rows each stands for: sums, ratios of sums and last values do not change, and the
+    plain mean of a stored rate (a rate's fallback) is then Σvalue / Σcount.
+    """
+
+    def __init__(
+        self,
+        obs: pd.DataFrame,
+        metric: str,
+        *,
+        sources: Sequence[str] | None = None,
+        dimensions: Sequence[str] | None = None,
+    ) -> None:
+        self.metric = _metric(metric)
+        frame = obs.loc[obs["metric"].isin([self.metric.key, *self.metric.components])]
+        values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        keep = ~np.isnan(values)
+        for column, wanted in (("source", sources), ("dimension", dimensions)):
+            if wanted is not None:
+                keep &= _matches(frame.get(column), list(wanted), len(frame))
+        frame = frame.loc[keep]
+        self._values = values[keep]
+        self._counts = frame["count"].to_numpy(dtype=float) if "count" in frame else np.ones(len(frame))
+        days = pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        self.days, self._day = np.unique(days.astype(np.int64), return_inverse=True)
+        self._metric_of, metric_names = _codes(frame["metric"])
+        self._metric_code = {name: i for i, name in enumerate(metric_names)}
+        self._source_of, sources = _codes(frame.get("source"), len(frame))
+        self._sources = len(sources)
+        self._frame = frame
+        rule = {"sum": self._build_sum, "ratio": self._build_ratio, "last": self._build_last,
+                "weighted_mean": self._build_weighted}[self.metric.aggregation]
+        self._total = rule()
+
+    # -- per-day arrays, by rule
+
+    def _rows(self, key: str) -> np.ndarray:
+        return self._metric_of == self._metric_code.get(key, -1)
+
+    def _per_day(self, mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        w = self._values[mask] if weights is None else weights[mask]
+        return np.bincount(self._day[mask], weights=w, minlength=len(self.days)).astype(float)
+
+    def _per_source_day(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sums, counts), each ``sources × days`` (a source without rows here has zero counts)."""
+        n, k = len(self.days), self._sources
+        cell = self._source_of[mask] * n + self._day[mask]
+        sums = np.bincount(cell, weights=self._values[mask], minlength=k * n).reshape(k, n)
+        counts = np.bincount(cell, minlength=k * n).reshape(k, n)
+        return sums, counts
+
+    def _build_sum(self):  # noqa: ANN202
+        mask = self._rows(self.metric.key)
+        value, count = self._per_day(mask), self._per_day(mask, self._counts)
+
+        def total(i0: int, i1: int) -> float | None:
+            return float(value[i0:i1].sum()) if count[i0:i1].any() else None
+        return total
+
+    def _build_ratio(self):  # noqa: ANN202
+        num, num_n = self._per_source_day(self._rows(self.metric.numerator or ""))
+        den, den_n = self._per_source_day(self._rows(self.metric.denominator or ""))
+        stored = self._rows(self.metric.key)
+        stored_sum, stored_n = self._per_day(stored), self._per_day(stored, self._counts)
+
+        def total(i0: int, i1: int) -> float | None:
+            # A source counts in a range only when it reported both parts there.
+            both = (num_n[:, i0:i1].sum(axis=1) > 0) & (den_n[:, i0:i1].sum(axis=1) > 0)
+            if both.any():
+                top, bottom = num[both, i0:i1].sum(), den[both, i0:i1].sum()
+                if bottom != 0 and np.isfinite(top / bottom):
+                    return float(top / bottom)
+            n = stored_n[i0:i1].sum()
+            return float(stored_sum[i0:i1].sum() / n) if n else None
+        return total
+
+    def _build_last(self):  # noqa: ANN202
+        sums, counts = self._per_source_day(self._rows(self.metric.key))
+        with_data = [np.flatnonzero(row) for row in counts]
+
+        def total(i0: int, i1: int) -> float | None:
+            # Per source the value on its last date in the range (dimension values summed).
+            out, found = 0.0, False
+            for s, present in enumerate(with_data):
+                at = np.searchsorted(present, i1) - 1
+                if at >= 0 and present[at] >= i0:
+                    out += sums[s, present[at]]
+                    found = True
+            return float(out) if found else None
+        return total
+
+    def _build_weighted(self):  # noqa: ANN202
+        keys = ["source", "day", "dimension"]
+        rows = pd.DataFrame({"source": self._source_of, "day": self._day,
+                             "dimension": _codes(self._frame.get("dimension"), len(self._frame))[0],
+                             "value": self._values})
+        values = rows.loc[self._rows(self.metric.key)].groupby(keys, as_index=False)["value"].mean()
+        weights = rows.loc[self._rows(self.metric.weight or "")].groupby(keys, as_index=False)["value"].sum()
+        joined = values.merge(weights.rename(columns={"value": "weight"}), on=keys, how="inner")
+        joined = joined.loc[joined["weight"] > 0]
+        n = len(self.days)
+        day, w = joined["day"].to_numpy(), joined["weight"].to_numpy(float)
+        product = np.bincount(day, weights=joined["value"].to_numpy(float) * w, minlength=n)
+        weight, weight_n = np.bincount(day, weights=w, minlength=n), np.bincount(day, minlength=n)
+        plain = np.bincount(values["day"].to_numpy(), weights=values["value"].to_numpy(float), minlength=n)
+        plain_n = np.bincount(values["day"].to_numpy(), minlength=n)
+
+        def total(i0: int, i1: int) -> float | None:
+            if weight_n[i0:i1].any():
+                return float(product[i0:i1].sum() / weight[i0:i1].sum())
+            k = plain_n[i0:i1].sum()
+            return float(plain[i0:i1].sum() / k) if k else None
+        return total
+
+    # -- ranges
+
+    def _index(self, first: int, last: int) -> tuple[int, int]:
+        return int(np.searchsorted(self.days, first, "left")), int(np.searchsorted(self.days, last, "right"))
+
+    def total(self, start: object | None = None, end: object | None = None) -> float | None:
+        """The metric over [start, end] (inclusive; ``None``: unbounded), or ``None`` without data."""
+        first = _day_number(start) if start is not None else -_NO_DAY
+        last = _day_number(end) if end is not None else _NO_DAY
+        i0, i1 = self._index(first, last)
+        return self._total(i0, i1) if i1 > i0 else None
+
+    def by_month(self, start: object | None = None, end: object | None = None) -> dict[str, float]:
+        """``{"2024-01": value, ...}`` for the months of [start, end] with data, clipped to it."""
+        if not len(self.days):
+            return {}
+        first = max(_day_number(start), int(self.days[0])) if start is not None else int(self.days[0])
+        last = min(_day_number(end), int(self.days[-1])) if end is not None else int(self.days[-1])
+        if last < first:
+            return {}
+        out = {}
+        for label, a, b in _month_bounds(first, last):
+            i0, i1 = self._index(a, b)
+            value = self._total(i0, i1) if i1 > i0 else None
+            if value is not None:
+                out[label] = value
+        return out
+
+    @property
+    def empty(self) -> bool:
+        return not len(self.days)
+
+
+def _matches(column: pd.Series | None, wanted: list[str], length: int) -> np.ndarray:
+    """Rows whose ``column`` is one of ``wanted`` (a null or a missing column reads as ``""``)."""
+    if column is None:
+        return np.full(length, "" in wanted)
+    hit = column.isin(wanted).to_numpy(dtype=bool)
+    return hit | column.isna().to_numpy() if "" in wanted else hit
+
+
+def _codes(column: pd.Series | None, length: int = 0) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a text column and the values they stand for; a missing column or a
+    null reads as ``""`` (as in :func:`aggregate`)."""
+    if column is None:
+        return np.zeros(length, dtype=np.int64), [""]
+    codes, uniques = pd.factorize(column)
+    names = [str(u) for u in uniques]
+    if (codes < 0).any():
+        if "" not in names:
+            names.append("")
+        codes = np.where(codes < 0, names.index(""), codes)
+    return np.asarray(codes, dtype=np.int64), names

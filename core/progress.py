@@ -3,8 +3,12 @@
 The work is split so the dashboard can cache it:
 
 - :func:`load_plan_inputs` reads the plan (workspace, KGI, KPIs) into plain, picklable values;
-- :func:`load_progress_observations` reads the observations the plan needs;
-- :func:`compute_progress` is pure: plan + observations + date → :class:`Progress`;
+- :func:`load_progress_observations` reads the observations the plan needs, summed over
+  dimension values by the database where no figure needs them apart
+  (:class:`PlanObservations`);
+- :func:`compute_progress` is pure: plan + observations + date → :class:`Progress`; each
+  goal's rows are prepared once (:class:`core.aggregate.RangeAggregator`) and every figure
+  (months, to date, last year, weights) is then a range over them;
 - :func:`workspace_progress` does all three (the CLI and the tests use it).
 
 A goal's *target* is resolved into the metric's own unit before pacing: ``revenue +50%`` on
@@ -17,18 +21,21 @@ the goal's ``baseline`` field when set, else from last year's actuals over the s
 from __future__ import annotations
 
 import calendar
+import gc
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.engine import Engine
 
 from core import pacing
-from core.aggregate import aggregate
+from core.aggregate import RangeAggregator
 from core.catalog import load_catalog
 from core.db import session_scope
 from core.drivers import (
@@ -150,15 +157,7 @@ def _kpi_spec(row: Kpi) -> GoalSpec:
     )
 
 
-def load_progress_observations(engine: Engine, inputs: PlanInputs) -> pd.DataFrame:
-    """The live observations progress needs: the plan's metrics from a year before the period."""
-    from core.store import load_observations
-
-    metrics = sorted(inputs.metrics())
-    if not metrics:
-        return _empty_obs()
-    start = add_months(inputs.period_start, -12)
-    return load_observations(engine, inputs.workspace_id, metrics, start=start)
+_OBS_COLUMNS = ("date", "metric", "value", "source", "dimension")
 
 
 def _empty_obs() -> pd.DataFrame:
@@ -169,29 +168,168 @@ def _empty_obs() -> pd.DataFrame:
     })
 
 
+@dataclass
+class PlanObservations:
+    """The observations a plan needs, as the database gave them, ready for :func:`compute_progress`.
+
+    ``collapsed`` holds rows already summed over dimension values per (date, metric, source),
+    with ``count`` the number of rows each stands for (so a stored rate's plain mean survives)
+    — one frame per dimension filter the plan uses, ``()`` meaning every value; ``raw`` holds,
+    per filter, the rows of a weighted mean and its weights, which must keep their dimension
+    (they are joined on source, date and dimension). Picklable, so pages can cache it.
+    """
+
+    collapsed: dict[tuple[str, ...], pd.DataFrame] = field(default_factory=dict)
+    raw: dict[tuple[str, ...], pd.DataFrame] = field(default_factory=dict)
+
+    def frame_for(self, metric: str, dimensions: tuple[str, ...]) -> tuple[str, pd.DataFrame | None]:
+        """Which frame holds ``metric``'s rows for a dimension filter, and that frame."""
+        if load_catalog()[metric].aggregation == "weighted_mean":
+            return "raw", self.raw.get(dimensions)
+        return "collapsed", self.collapsed.get(dimensions)
+
+
+def _with_components(metrics: set[str]) -> set[str]:
+    catalog = load_catalog()
+    return {k for m in metrics for k in (m, *catalog[m].components) if k}
+
+
+def _requests(inputs: PlanInputs) -> dict[tuple[str, ...], set[str]]:
+    """Goal metrics to read per dimension filter (the KGI's drivers under ``()``)."""
+    catalog = load_catalog()
+    out: dict[tuple[str, ...], set[str]] = {}
+    for goal in (inputs.kgi, *inputs.kpis):
+        if goal is not None and goal.metric in catalog:
+            out.setdefault(tuple(goal.dimensions), set()).add(goal.metric)  # type: ignore[arg-type]
+    if inputs.kgi is not None and inputs.kgi.metric in catalog:
+        out.setdefault((), set()).update(identity_drivers(inputs.kgi.metric))
+    return out
+
+
+def load_progress_observations(engine: Engine, inputs: PlanInputs) -> PlanObservations:
+    """The live observations progress needs, from a year before the period to its end.
+
+    The database does the collapsing: additive metrics come summed over dimension values per
+    (date, metric, source) — a fifth of the rows for five channels — and only the metrics,
+    dimension values and dates the plan reads are fetched.
+    """
+    catalog = load_catalog()
+    data = PlanObservations()
+    requests = _requests(inputs)
+    if not requests:
+        return data
+    start, end = add_months(inputs.period_start, -12), inputs.period_end
+    with engine.connect() as conn:
+        for dimensions, metrics in requests.items():
+            joined = {m for m in metrics if catalog[m].aggregation == "weighted_mean"}
+            where = _Where(inputs.workspace_id, dimensions, start, end)
+            data.collapsed[dimensions] = _read(conn, where, _with_components(metrics - joined), collapse=True)
+            data.raw[dimensions] = _read(conn, where, _with_components(joined), collapse=False)
+    return data
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while tens of thousands of row tuples are made.
+
+    None of them can be part of a cycle, but each allocation counts towards the collector's
+    thresholds: with pandas, Plotly and Streamlit loaded, the full collections it triggers
+    cost more than reading the rows (≈ 85 ms of 155 ms on the benchmark's workspace).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The rows :func:`_read` fetches, besides their metrics."""
+
+    workspace_id: int
+    dimensions: tuple[str, ...]
+    start: date
+    end: date
+
+
+def _read(conn: Any, where: _Where, metrics: set[str], *, collapse: bool) -> pd.DataFrame:
+    """Live rows of ``metrics`` in [start, end]; when ``collapse``, summed over dimension values
+    per (date, metric, source), with ``count`` the rows summed.
+
+    Text columns come back categorical: a few distinct values each, cheap to filter and to
+    pickle (pages cache these frames with ``st.cache_data``, which pickles them).
+    """
+    if not metrics:
+        return _empty_obs()
+    obs = Observation.__table__.c  # type: ignore[attr-defined]
+    day = cast(obs.date, String)
+    if collapse:
+        query = (
+            select(day, obs.metric, func.sum(obs.value), obs.source, func.count(obs.value))
+            .group_by(obs.metric, obs.source, obs.date)
+        )
+    else:
+        query = select(day, obs.metric, obs.value, obs.source, obs.dimension)
+    query = query.where(
+        obs.workspace_id == where.workspace_id, obs.superseded_by.is_(None), obs.metric.in_(sorted(metrics)),
+        obs.date >= where.start, obs.date <= where.end,
+    )
+    if where.dimensions:
+        query = query.where(obs.dimension.in_(list(where.dimensions)))
+    with _gc_paused():
+        rows = conn.execute(query).fetchall()
+        if not rows:
+            return _empty_obs()
+        columns = list(zip(*rows, strict=True))
+        del rows
+    return _frame(columns, collapse)
+
+
+def _frame(columns: list[tuple[Any, ...]], collapse: bool) -> pd.DataFrame:
+    """The columns of :func:`_read`'s query as a frame."""
+    n = len(columns[0])
+    # Dates arrive as text: parse each distinct day once (a few hundred), not every row.
+    codes, days = pd.factorize(pd.Series(columns[0], dtype=object))
+    parsed = pd.to_datetime(pd.Series(days, dtype=object).str.slice(0, 10), format="%Y-%m-%d").to_numpy()
+    frame = {
+        "date": parsed.astype("datetime64[ns]")[codes],
+        "metric": pd.Categorical(columns[1]),
+        "value": pd.to_numeric(pd.Series(columns[2], dtype=object), errors="coerce").astype(float),
+        "source": pd.Categorical(columns[3]),
+    }
+    if collapse:
+        frame["dimension"] = pd.Categorical([""] * n)
+        frame["count"] = np.fromiter(columns[4], dtype=float, count=n)
+    else:
+        frame["dimension"] = pd.Categorical(columns[4])
+    return pd.DataFrame(frame)
+
+
 def data_stamp(engine: Engine, workspace_id: int) -> tuple[Any, ...]:
-    """What changes whenever progress could: imports (and undos), the plan's last edit.
+    """What changes whenever progress could: imports (and undos), the plan's last edit, the
+    workspace's settings — in one query, as pages ask for it on every rerun.
 
     Pages key their caches on it, so a widget change recomputes nothing while an import or a
     plan edit does.
     """
+    live = (ImportBatch.workspace_id == workspace_id) & (ImportBatch.status == "imported")
+    gone = (ImportBatch.workspace_id == workspace_id) & (ImportBatch.status != "imported")
+    query = select(
+        select(func.max(ImportBatch.id)).where(live).scalar_subquery(),
+        select(func.count(ImportBatch.id)).where(live).scalar_subquery(),
+        select(func.count(ImportBatch.id)).where(gone).scalar_subquery(),
+        select(func.max(Kgi.updated_at)).where(Kgi.workspace_id == workspace_id).scalar_subquery(),
+        select(func.count(Kgi.id)).where(Kgi.workspace_id == workspace_id).scalar_subquery(),
+        select(func.max(Kpi.updated_at)).where(Kpi.workspace_id == workspace_id).scalar_subquery(),
+        select(func.count(Kpi.id)).where(Kpi.workspace_id == workspace_id).scalar_subquery(),
+        Workspace.name, Workspace.currency, Workspace.settings, Workspace.period_start, Workspace.period_months,
+    ).where(Workspace.id == workspace_id)
     with engine.connect() as conn:
-        imports = conn.execute(
-            select(func.max(ImportBatch.id), func.count(ImportBatch.id), func.count(ImportBatch.status))
-            .where(ImportBatch.workspace_id == workspace_id, ImportBatch.status == "imported")
-        ).one()
-        undone = conn.execute(
-            select(func.count(ImportBatch.id)).where(
-                ImportBatch.workspace_id == workspace_id, ImportBatch.status != "imported"
-            )
-        ).scalar()
-        kgi = conn.execute(select(func.max(Kgi.updated_at)).where(Kgi.workspace_id == workspace_id)).scalar()
-        kpi = conn.execute(
-            select(func.max(Kpi.updated_at), func.count(Kpi.id)).where(Kpi.workspace_id == workspace_id)
-        ).one()
-        ws = conn.execute(select(Workspace.settings, Workspace.period_start, Workspace.period_months)
-                          .where(Workspace.id == workspace_id)).first()
-    return (workspace_id, *imports, undone, str(kgi), str(kpi[0]), kpi[1], repr(ws))
+        row = conn.execute(query).first()
+    return (workspace_id, *(repr(v) if isinstance(v, dict) else str(v) if v is not None else None for v in row or ()))
 
 
 def last_data_date(engine: Engine, workspace_id: int) -> date | None:
@@ -354,31 +492,67 @@ class _Window:
 
 
 class _Obs:
-    """Observations split by metric once, with each goal's rows pre-filtered and collapsed.
+    """Each goal's rows, filtered and collapsed once, and one :class:`RangeAggregator` per
+    (metric, sources, dimensions).
 
     Every figure of a goal reads the same few rows many times (monthly, to date, last year,
     forecast weights), so each (metric, sources, dimensions) gets its rows once: filtered,
     and with additive rows summed over dimension values per (date, metric, source) — which
     changes no sum, ratio of sums or last-value total, but makes every later aggregation
-    small.
+    small. Rows read by :func:`load_progress_observations` come already collapsed by the
+    database.
     """
 
-    def __init__(self, obs: pd.DataFrame) -> None:
-        # Plain numpy columns: pandas' Arrow-backed strings cost more per operation than the
-        # few thousand rows each goal reads.
-        obs = obs.reindex(columns=["date", "metric", "value", "source", "dimension"])
-        obs = obs.assign(**{c: obs[c].astype(object).fillna("") for c in ("metric", "source", "dimension")})
-        self.frame = obs
-        self._by_metric = {str(k): v for k, v in obs.groupby("metric", sort=False)} if len(obs) else {}
-        self._cache: dict[tuple[Any, ...], pd.DataFrame] = {}
+    def __init__(self, obs: pd.DataFrame | PlanObservations) -> None:
+        self._prepared = obs if isinstance(obs, PlanObservations) else None
+        self._splits: dict[tuple[Any, ...], dict[str, pd.DataFrame]] = {}
+        if self._prepared is None:
+            frame = obs if not obs.empty else _empty_obs()
+            frame = frame.assign(date=pd.to_datetime(frame["date"]))
+            # Plain numpy columns: pandas' Arrow-backed strings cost more per operation than
+            # the few thousand rows each goal reads.
+            frame = frame.reindex(columns=list(_OBS_COLUMNS))
+            frame = frame.assign(**{c: frame[c].astype(object).fillna("") for c in ("metric", "source", "dimension")})
+            self._by_metric = {str(k): v for k, v in frame.groupby("metric", sort=False)} if len(frame) else {}
+        self._rows: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._aggs: dict[tuple[Any, ...], RangeAggregator] = {}
 
     def rows(self, metric: str, goal: GoalSpec | None = None) -> pd.DataFrame:
         sources = goal.sources if goal else ()
         dimensions = goal.dimensions if goal else ()
         key = (metric, sources, dimensions)
-        if key not in self._cache:
-            self._cache[key] = self._build(metric, sources, dimensions)
-        return self._cache[key]
+        if key not in self._rows:
+            if self._prepared is not None:
+                self._rows[key] = self._prepared_rows(self._prepared, metric, sources, dimensions)
+            else:
+                self._rows[key] = self._build(metric, sources, dimensions)
+        return self._rows[key]
+
+    def _prepared_rows(
+        self, data: PlanObservations, metric: str, sources: tuple[str, ...], dimensions: tuple[str, ...]
+    ) -> pd.DataFrame:
+        """``metric``'s rows and its components' from what the database summed."""
+        name, frame = data.frame_for(metric, dimensions)
+        if frame is None or frame.empty:
+            return _empty_obs()
+        if (name, dimensions) not in self._splits:  # split by metric once, not once per goal
+            self._splits[(name, dimensions)] = {
+                str(k): v for k, v in frame.groupby("metric", sort=False, observed=True)
+            }
+        split = self._splits[(name, dimensions)]
+        parts = [split[k] for k in (metric, *load_catalog()[metric].components) if k in split]
+        if not parts:
+            return _empty_obs()
+        rows = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        return rows.loc[rows["source"].isin(sources)] if sources else rows
+
+    def agg(self, key: str, metric: str | None = None, goal: GoalSpec | None = None) -> RangeAggregator:
+        """``key`` (the metric, or one of its components) over the rows of ``metric`` for ``goal``."""
+        metric = metric or key
+        cache_key = (key, metric, goal.sources if goal else (), goal.dimensions if goal else ())
+        if cache_key not in self._aggs:
+            self._aggs[cache_key] = RangeAggregator(self.rows(metric, goal), key)
+        return self._aggs[cache_key]
 
     def _build(self, metric: str, sources: tuple[str, ...], dimensions: tuple[str, ...]) -> pd.DataFrame:
         catalog = load_catalog()
@@ -387,33 +561,47 @@ class _Obs:
         if not parts:
             return _empty_obs()
         frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        frame = frame.reindex(columns=["date", "metric", "value", "source", "dimension"])
         if sources:
             frame = frame.loc[frame["source"].isin(sources)]
         if dimensions:
             frame = frame.loc[frame["dimension"].isin(dimensions)]
-        summable = [k for k in keys if k and catalog[k].aggregation in ("sum", "last")]
-        additive = frame["metric"].isin(summable)
-        if catalog[metric].aggregation == "weighted_mean" or not additive.any():
-            return frame
-        summed = (
-            frame.loc[additive].groupby(["date", "metric", "source"], as_index=False, sort=False)["value"].sum()
-            .assign(dimension="")
-        )
-        return pd.concat([summed, frame.loc[~additive]], ignore_index=True)
+        return _collapse(frame, metric)
 
 
-def _slice(obs: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
-    dates = obs["date"]
-    return obs.loc[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
+def _collapse(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Additive rows summed over dimension values (not for a weighted mean: it joins on them)."""
+    catalog = load_catalog()
+    if catalog[metric].aggregation == "weighted_mean":
+        return frame
+    summable = [k for k in (metric, *catalog[metric].components) if k and catalog[k].aggregation in ("sum", "last")]
+    additive = frame["metric"].isin(summable)
+    if not additive.any():
+        return frame
+    summed = (
+        frame.loc[additive].groupby(["date", "metric", "source"], as_index=False, sort=False)["value"].sum()
+        .assign(dimension="")
+    )
+    return pd.concat([summed, frame.loc[~additive]], ignore_index=True)
 
 
-def _filters(goal: GoalSpec) -> dict[str, Any]:
-    return {"sources": list(goal.sources) or None, "dimensions": list(goal.dimensions) or None}
+def _month_totals(series: RangeAggregator, labels: Sequence[str]) -> pd.Series:
+    """Whole calendar months ``labels`` (``"2024-03"``) of ``series``; NaN for a month without data."""
+    values = []
+    for label in labels:
+        first = date(int(label[:4]), int(label[5:7]), 1)
+        value = series.total(first, add_months(first, 1) - timedelta(days=1))
+        values.append(math.nan if value is None else value)
+    return pd.Series(values, index=list(labels), dtype=float)
 
 
-def _value(series: pd.Series) -> float | None:
-    return float(series.iloc[-1]) if len(series) else None
+def _sum(values: Any) -> float:
+    """Σ as pandas' ``Series.sum`` gives it (numpy's pairwise sum), so totals match the review."""
+    return float(np.sum(np.fromiter(values, dtype=float)))
+
+
+def _last_year(window: _Window) -> tuple[date, date]:
+    """The twelve months before the period starts."""
+    return add_months(window.start, -12), window.start - timedelta(days=1)
 
 
 def _direction(goal: GoalSpec, catalog_direction: str) -> str:
@@ -428,7 +616,7 @@ def _direction(goal: GoalSpec, catalog_direction: str) -> str:
     return catalog_direction
 
 
-def _baseline(goal: GoalSpec, kind: str, obs: pd.DataFrame, window: _Window) -> float | None:
+def _baseline(goal: GoalSpec, kind: str, series: RangeAggregator, window: _Window) -> float | None:
     """The goal's baseline: typed by the user, else last year's actual over the same months.
 
     Additive metrics take last year's total (scaled up to the full period when some months are
@@ -437,18 +625,14 @@ def _baseline(goal: GoalSpec, kind: str, obs: pd.DataFrame, window: _Window) -> 
     """
     if goal.baseline is not None:
         return float(goal.baseline)
-    metric = goal.metric or ""
     if kind == "stock":
-        before = obs.loc[obs["date"] < pd.Timestamp(window.start)]
-        return _value(aggregate(before, metric, "period", **_filters(goal)))
-    last_start = add_months(window.start, -12)
-    last = _slice(obs, last_start, window.start - timedelta(days=1))
+        return series.total(None, window.start - timedelta(days=1))
     if kind == "rate":
-        return _value(aggregate(last, metric, "period", **_filters(goal)))
-    monthly = aggregate(last, metric, "month", **_filters(goal))
-    if monthly.empty:
+        return series.total(*_last_year(window))
+    monthly = series.by_month(*_last_year(window))
+    if not monthly:
         return None
-    return float(monthly.sum()) * window.months / len(monthly)
+    return _sum(monthly.values()) * window.months / len(monthly)
 
 
 def _per_month_counts(goal: GoalSpec, window: _Window) -> list[float]:
@@ -491,15 +675,14 @@ def _target(goal: GoalSpec, kind: str, baseline: float | None, window: _Window) 
 
 
 def _monthly_targets(
-    goal: GoalSpec, kind: str, target: float, baseline: float | None, obs: pd.DataFrame, window: _Window
+    goal: GoalSpec, kind: str, target: float, baseline: float | None, series: RangeAggregator, window: _Window
 ) -> list[float]:
     if kind == "additive" and goal.target_kind == "count_per_cadence":
         return _per_month_counts(goal, window)
     last_year = None
     if kind == "additive" and goal.split == "seasonal":
-        last = _slice(obs, add_months(window.start, -12), window.start - timedelta(days=1))
-        by_month = aggregate(last, goal.metric or "", "month", **_filters(goal))
-        last_year = [float(by_month[m]) if m in by_month.index else None for m in window.last_year_labels]
+        by_month = series.by_month(*_last_year(window))
+        last_year = [by_month.get(m) for m in window.last_year_labels]
     overrides = None
     if goal.monthly_override and len(goal.monthly_override) == window.months:
         overrides = dict(enumerate(goal.monthly_override))
@@ -509,20 +692,21 @@ def _monthly_targets(
     ))
 
 
-def _weights(goal: GoalSpec, obs: pd.DataFrame, labels: Sequence[str]) -> pd.Series | None:
-    """Each month's weight for a rate (its denominator, or the weight of a weighted mean)."""
-    m = load_catalog()[goal.metric or ""]
-    key = m.denominator if m.aggregation == "ratio" else m.weight
-    if not key:
-        return None
-    series = aggregate(obs, key, "month", **_filters(goal))
-    return series.reindex(labels)
+def _weight_key(metric: str) -> str | None:
+    """A rate's weight: its denominator, or the weight of a weighted mean."""
+    m = load_catalog()[metric]
+    return (m.denominator if m.aggregation == "ratio" else m.weight) or None
+
+
+def _weights(weight: RangeAggregator | None, labels: Sequence[str]) -> pd.Series | None:
+    """Each month's weight for a rate (NaN for a month without it)."""
+    return None if weight is None else _month_totals(weight, labels)
 
 
 def _forecast(
-    goal: GoalSpec, kind: str, monthly: pd.Series, obs: pd.DataFrame, window: _Window
+    kind: str, monthly: dict[str, float], weight: RangeAggregator | None, window: _Window
 ) -> pacing.Forecast | None:
-    done_labels = [p for p in window.labels if p in monthly.index and p <= window.as_of.strftime("%Y-%m")]
+    done_labels = [p for p in window.labels if p in monthly and p <= window.as_of.strftime("%Y-%m")]
     if not done_labels:
         return None
     values = [float(monthly[p]) for p in done_labels]
@@ -531,14 +715,14 @@ def _forecast(
         fraction = window.as_of.day / calendar.monthrange(window.as_of.year, window.as_of.month)[1]
     weights = None
     if kind == "rate":
-        w = _weights(goal, obs, done_labels)
+        w = _weights(weight, done_labels)
         if w is not None and w.notna().all() and (w > 0).all():
             weights = [float(x) for x in w]
     return pacing.forecast(values, window.months, kind, last_month_fraction=fraction, weights=weights)
 
 
 def _required(
-    goal: GoalSpec, kind: str, target: float | None, actual: float | None, obs: pd.DataFrame, window: _Window
+    kind: str, target: float | None, actual: float | None, weight: RangeAggregator | None, window: _Window
 ) -> float | None:
     """What is needed from now on: per month (additive), as a level (rates), per month (stocks)."""
     months_left = window.months - window.months_elapsed
@@ -551,7 +735,7 @@ def _required(
     if kind == "stock":
         return (target - actual) / months_left
     done = [p for p in window.labels if p <= window.as_of.strftime("%Y-%m")]
-    w = _weights(goal, obs, done)
+    w = _weights(weight, done)
     if w is None or w.isna().all():
         weight_so_far, weight_left = window.months_elapsed, months_left
     else:
@@ -561,13 +745,13 @@ def _required(
 
 
 def _month_rows(
-    monthly: pd.Series, targets: list[float] | None, window: _Window, direction: str, kind: str,
+    monthly: dict[str, float], targets: list[float] | None, window: _Window, direction: str, kind: str,
     thresholds: pacing.Thresholds,
 ) -> list[MonthRow]:
     rows = []
     current = window.as_of.strftime("%Y-%m")
     for i, label in enumerate(window.labels):
-        actual = float(monthly[label]) if label in monthly.index else None
+        actual = monthly.get(label)
         target = targets[i] if targets else None
         if label > current:
             actual = None
@@ -592,20 +776,21 @@ def _goal_progress(
     m = catalog[goal.metric]
     kind = pacing.kind_of(m.aggregation)
     direction = _direction(goal, m.direction)
-    # The goal's rows come pre-filtered: from here on nothing filters again.
-    obs = store.rows(m.key, goal)
+    # The goal's rows come filtered (its sources and dimension values) and prepared once.
+    series = store.agg(m.key, goal=goal)
+    weight_key = _weight_key(m.key)
+    weight = store.agg(weight_key, m.key, goal) if weight_key else None
     shown = goal
     goal = replace(goal, sources=(), dimensions=())
-    filters = _filters(goal)
-    in_period = _slice(obs, window.start, min(window.as_of, window.end))
-    monthly = aggregate(in_period, m.key, "month", **filters)
-    has_data = not monthly.empty
-    actual = _value(aggregate(in_period, m.key, "period", **filters)) if has_data else None
+    to_date = min(window.as_of, window.end)
+    monthly = series.by_month(window.start, to_date)
+    has_data = bool(monthly)
+    actual = series.total(window.start, to_date) if has_data else None
     if kind == "additive" and has_data:
-        actual = float(monthly.sum())
-    baseline = _baseline(goal, kind, obs, window)
+        actual = _sum(monthly.values())
+    baseline = _baseline(goal, kind, series, window)
     target = _target(goal, kind, baseline, window)
-    targets = _monthly_targets(goal, kind, target, baseline, obs, window) if target is not None else None
+    targets = _monthly_targets(goal, kind, target, baseline, series, window) if target is not None else None
     expected = (
         pacing.expected_to_date(targets, window.start, min(window.as_of, window.end), kind)
         if targets else None
@@ -623,9 +808,9 @@ def _goal_progress(
         direction=direction, kind=kind, target=target, target_spec=spec, baseline=baseline,
         actual_to_date=actual, expected_to_date=expected if has_data else expected,
         pace_ratio=ratio if has_data else None,
-        forecast=_forecast(goal, kind, monthly, obs, window) if has_data else None,
+        forecast=_forecast(kind, monthly, weight, window) if has_data else None,
         status=state, sentence=sentence,
-        required_rate=_required(goal, kind, target, actual, obs, window),
+        required_rate=_required(kind, target, actual, weight, window),
         monthly=_month_rows(monthly, targets, window, direction, kind, thresholds),
         has_data=has_data, sources=list(shown.sources), dimensions=list(shown.dimensions),
         target_change_pct=_target_change(goal, baseline, window),
@@ -662,32 +847,32 @@ def _same_dates_change(
     end = min(window.as_of, window.end)
     if end < window.start:
         return None
-    obs = store.rows(metric, goal)
-    now = _value(aggregate(_slice(obs, window.start, end), metric, "period"))
-    then = _value(aggregate(_slice(obs, add_months(window.start, -12), add_months(end, -12)), metric, "period"))
+    series = store.agg(metric, goal=goal)
+    now = series.total(window.start, end)
+    then = series.total(add_months(window.start, -12), add_months(end, -12))
     if now is None or not then:
         return None
     return (now / then - 1) * 100
 
 
 def compute_progress(
-    inputs: PlanInputs, obs: pd.DataFrame, as_of: date, lang: str = "zh-TW"
+    inputs: PlanInputs, obs: pd.DataFrame | PlanObservations, as_of: date, lang: str = "zh-TW"
 ) -> Progress:
     """Progress of the plan as of ``as_of``: pure, so pages can cache it.
 
     Parameters
     ----------
     inputs : PlanInputs
-    obs : DataFrame
+    obs : DataFrame or PlanObservations
         Long observations (``date``, ``metric``, ``value``, ``source``, ``dimension``) from at
-        least a year before the period start.
+        least a year before the period start, or what :func:`load_progress_observations`
+        read.
     as_of : date
         Inclusive.
     lang : {"zh-TW", "en"}
         Language of the sentences and default labels.
     """
-    obs = obs if not obs.empty else _empty_obs()
-    store = _Obs(obs.assign(date=pd.to_datetime(obs["date"])))
+    store = _Obs(obs)
     window = _Window(inputs.period_start, inputs.period_end, inputs.months, as_of)
     thresholds = pacing.Thresholds.from_settings(inputs.thresholds)
     kgi = _goal_progress(inputs.kgi, store, window, thresholds, lang, inputs.currency) if inputs.kgi else None

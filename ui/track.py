@@ -1,9 +1,11 @@
 """Shared pieces of the Track pages (dashboard, review, optimise): cached progress, empty
-states, number formatting and the Plotly charts.
+states, number formatting, the Plotly charts, and the dashboard's body.
 
 Progress is cached on (database, workspace, data stamp, as-of date, language): the stamp
 changes with every import, undo and plan edit, so a widget change on a page recomputes
-nothing, while new data is never hidden behind a stale cache.
+nothing, while new data is never hidden behind a stale cache. The dashboard's widgets live
+in fragments (``st.fragment``): changing the as-of date reruns the dashboard's body only,
+switching the chart reruns the chart only, and neither touches the rest of the page.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.db import database_url
-from core.formatting import format_month, format_pct, format_value
+from core.formatting import format_month, format_pct, format_pct_change, format_value
 from core.i18n import t
 from core.progress import (
     GoalProgress,
     PlanInputs,
+    PlanObservations,
     Progress,
     compute_progress,
     data_stamp,
@@ -34,6 +37,7 @@ from ui import state
 from ui.widgets import empty_state, page_exists, status_badge
 
 STATUS_ICONS = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "too_early": "…"}
+CHARTS = ("cumulative", "monthly")
 
 
 def tt(key: str, /, **params: Any) -> str:
@@ -45,7 +49,7 @@ def tt(key: str, /, **params: Any) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _inputs(url: str, workspace_id: int, stamp: tuple[Any, ...]) -> tuple[PlanInputs, pd.DataFrame]:
+def _inputs(url: str, workspace_id: int, stamp: tuple[Any, ...]) -> tuple[PlanInputs, PlanObservations]:
     del stamp  # part of the cache key only
     engine = state.engine() if url == database_url() else None
     from core.db import get_engine
@@ -214,3 +218,167 @@ def monthly_figure(goal: GoalProgress) -> go.Figure:
         line={"dash": "dash", "color": "#d97706"},
     ))
     return _layout(fig)
+
+
+# -- the dashboard ------------------------------------------------------------------------
+
+
+def dashboard(workspace_id: int) -> None:
+    """The dashboard's body, or what to do first when there is no plan or no data yet.
+
+    The empty states stay outside the fragment: their buttons (the demo) must rerun the app.
+    """
+    stamp = current_stamp(workspace_id)
+    progress = _progress(database_url(), workspace_id, stamp, default_date(workspace_id, stamp), state.lang())
+    if require_plan(progress):
+        dashboard_body(workspace_id)
+
+
+@st.fragment
+def dashboard_body(workspace_id: int) -> None:
+    """The as-of date, the KGI headline and chart, the KPI cards.
+
+    A fragment, so a new as-of date reruns this body only (the sidebar and the page chrome
+    stay as they are); the data stamp is read again, so new imports still show.
+    """
+    stamp = current_stamp(workspace_id)
+    as_of: date = st.date_input(
+        tt("track.dashboard.as_of"), value=default_date(workspace_id, stamp), key=f"dash_as_of_{workspace_id}",
+        help=tt("track.dashboard.as_of_help"), width=220,
+    )
+    progress = _progress(database_url(), workspace_id, stamp, as_of, state.lang())
+    if progress.kgi is None and not progress.kpis:  # the plan went away meanwhile
+        st.info(tt("track.empty.no_kgi"), icon=":material/info:")
+        return
+    if not progress.has_data:  # nothing up to the chosen date
+        st.info(tt("track.empty.no_data"), icon=":material/info:")
+        return
+    kgi = progress.kgi
+    if kgi is not None:
+        headline(kgi, progress)
+        if kgi.has_data:
+            kgi_chart(progress, (stamp, as_of, state.lang()))
+    else:
+        st.info(tt("track.dashboard.no_kgi_kpis_only"), icon=":material/info:")
+    if progress.kpis:
+        kpi_cards(progress)
+    if any(g.behind for g in progress.goals()) and page_exists("optimise"):
+        st.page_link("pages/optimise.py", label=tt("track.dashboard.go_optimise"), icon=":material/tune:")
+    if page_exists("review"):
+        st.page_link("pages/review.py", label=tt("track.dashboard.go_review"), icon=":material/fact_check:")
+
+
+@st.fragment
+def kgi_chart(progress: Progress, version: tuple[Any, ...]) -> None:
+    """The chart switch and the KGI's chart: a switch reruns this fragment only, and each
+    figure is built once per ``version`` (data stamp, as-of date, language)."""
+    chart = st.segmented_control(
+        tt("track.dashboard.chart"), options=list(CHARTS), default=CHARTS[0],
+        format_func=lambda o: tt(f"track.dashboard.chart_{o}"), key="dash_chart", required=True,
+    )
+    st.plotly_chart(_figure(progress, version, chart or CHARTS[0]), key="dash_kgi_chart",
+                    config={"displayModeBar": False})
+
+
+_FIGURES = "_track_figures"
+
+
+def _figure(progress: Progress, version: tuple[Any, ...], chart: str) -> go.Figure:
+    """The KGI's ``chart``, kept in the session for the current ``version`` only.
+
+    Figures are not picklable cheaply (``st.cache_data`` would rebuild them on every read),
+    and are never mutated once drawn, so the session keeps the objects themselves.
+    """
+    cached = st.session_state.get(_FIGURES)
+    if not cached or cached.get("version") != version:
+        cached = {"version": version}
+        st.session_state[_FIGURES] = cached
+    if chart not in cached:
+        kgi = progress.kgi
+        assert kgi is not None
+        cached[chart] = cumulative_figure(kgi, progress) if chart == "cumulative" else monthly_figure(kgi)
+    return cached[chart]
+
+
+def _forecast_text(goal: GoalProgress, currency: str) -> tuple[str, str]:
+    fc = goal.forecast
+    if fc is None:
+        return "—", ""
+    value = fmt(goal, fc.value, currency, short=True)
+    return value, tt("track.dashboard.range", low=fmt(goal, fc.low, currency, short=True),
+                     high=fmt(goal, fc.high, currency, short=True))
+
+
+def _required_text(goal: GoalProgress, currency: str) -> str | None:
+    if goal.required_rate is None or goal.status == "on_track":
+        return None
+    key = {"additive": "track.required.additive", "rate": "track.required.rate",
+           "stock": "track.required.stock"}[goal.kind]
+    return tt(key, value=fmt(goal, goal.required_rate, currency, short=True))
+
+
+def _delta(goal: GoalProgress) -> str | None:
+    if goal.pace_ratio is None:
+        return None
+    return tt("track.metric.vs_pace", change=format_pct_change((goal.pace_ratio - 1) * 100, state.lang(), 0))
+
+
+def headline(goal: GoalProgress, p: Progress) -> None:
+    """The KGI in one box: five numbers, the status in icon and word, and its sentence."""
+    with st.container(border=True):
+        st.caption(tt("track.dashboard.kgi"))
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.subheader(goal.label or goal_title(goal), anchor=False)
+            badge(goal.status)
+        if not goal.has_data:
+            no_data_note(goal)
+            return
+        cols = st.columns(5)
+        cols[0].metric(tt("track.metric.actual"), fmt(goal, goal.actual_to_date, p.currency, short=True),
+                       help=fmt(goal, goal.actual_to_date, p.currency))
+        cols[1].metric(tt("track.metric.expected"), fmt(goal, goal.expected_to_date, p.currency, short=True))
+        cols[2].metric(tt("track.metric.pace"), pace_text(goal),
+                       delta=_delta(goal), delta_color="normal", help=tt("track.metric.pace_help"))
+        value, band = _forecast_text(goal, p.currency)
+        cols[3].metric(tt("track.metric.forecast"), value, help=band or None)
+        cols[4].metric(tt("track.metric.target"), fmt(goal, goal.target, p.currency, short=True),
+                       help=fmt(goal, goal.target, p.currency))
+        st.markdown(f"**{goal.sentence}**")
+        extra = [band] if band else []
+        required = _required_text(goal, p.currency)
+        if required:
+            extra.append(required)
+        if extra:
+            st.caption(" · ".join(extra))
+
+
+def kpi_cards(progress: Progress) -> None:
+    """The KPIs, three to a row, with how many are behind."""
+    st.subheader(tt("track.dashboard.kpis"), anchor=False)
+    behind = sum(1 for k in progress.kpis if k.behind)
+    st.caption(tt("track.dashboard.kpis_summary", behind=behind, total=len(progress.kpis),
+                  elapsed=format_pct(progress.elapsed), as_of=progress.as_of.isoformat()))
+    columns = st.columns(3)
+    for i, goal in enumerate(progress.kpis):
+        with columns[i % 3]:
+            kpi_card(goal, progress)
+
+
+def kpi_card(goal: GoalProgress, p: Progress) -> None:
+    with st.container(border=True, height="stretch"):
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.markdown(f"**{goal_title(goal)}**")
+            badge(goal.status)
+        if not goal.has_data:
+            no_data_note(goal)
+            return
+        scale = 100.0 if goal.unit == "percent" else 1.0
+        spark = [r.actual * scale for r in goal.monthly if r.actual is not None]
+        st.metric(
+            tt("track.kpi.actual_vs_target", target=fmt(goal, goal.target, p.currency, short=True)),
+            fmt(goal, goal.actual_to_date, p.currency, short=True),
+            delta=_delta(goal), chart_data=spark if len(spark) > 1 else None, chart_type="line",
+        )
+        st.caption(goal.sentence)
+        if goal.actual_change_pct is not None:
+            st.caption(tt("track.kpi.vs_last_year", change=format_pct_change(goal.actual_change_pct, state.lang())))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from core.aggregate import aggregate, aggregate_many
+from core.aggregate import RangeAggregator, aggregate, aggregate_many
 from core.catalog import load_catalog
 
 DAYS = ("2024-01-01", "2024-01-31", "2024-02-10")
@@ -238,3 +239,94 @@ def test_aggregate_many_leaves_gaps_as_nan() -> None:
     assert list(frame.columns) == ["orders", "revenue"]
     assert frame.loc["2024-01", "orders"] == 3
     assert pd.isna(frame.loc["2024-01", "revenue"])
+
+
+# --- RangeAggregator: many date ranges over one prepared metric ----------------------------
+
+
+def test_range_aggregator_by_hand() -> None:
+    obs = obs_frame([
+        ("2024-01-01", "conversions", 10, "shop", "web"), ("2024-01-01", "sessions", 500, "shop", "web"),
+        ("2024-01-31", "conversions", 20, "shop", "app"), ("2024-01-31", "sessions", 1500, "shop", "app"),
+        ("2024-02-10", "conversions", 4, "meta", ""),  # no sessions from meta: its conversions do not count
+        ("2024-02-10", "sessions", 200, "shop", ""), ("2024-02-10", "conversions", 6, "shop", ""),
+        ("2024-03-05", "conversion_rate", 0.5, "sheet", ""),  # only the stored rate in March
+        ("2024-03-06", "conversion_rate", 0.1, "sheet", ""),
+    ])
+    rate = RangeAggregator(obs, "conversion_rate")
+    assert rate.total(date(2024, 1, 1), date(2024, 1, 31)) == 30 / 2000
+    assert rate.total(date(2024, 1, 2), date(2024, 1, 31)) == 20 / 1500
+    assert rate.total(date(2024, 2, 1), date(2024, 2, 29)) == 6 / 200
+    assert rate.total(date(2024, 3, 1), date(2024, 3, 31)) == pytest.approx(0.3)  # the plain mean
+    assert rate.total(date(2024, 4, 1), date(2024, 4, 30)) is None
+    assert rate.total() == 36 / 2200  # every source with both parts over the whole range
+    assert rate.by_month(date(2024, 1, 15), date(2024, 3, 5)) == pytest.approx(
+        {"2024-01": 20 / 1500, "2024-02": 6 / 200, "2024-03": 0.5})
+    web = RangeAggregator(obs, "conversion_rate", dimensions=["web"])
+    assert web.by_month() == {"2024-01": 10 / 500}
+    conversions = RangeAggregator(obs, "conversions", sources=["meta"])
+    assert conversions.total() == 4 and conversions.by_month() == {"2024-02": 4.0}
+    assert RangeAggregator(obs_frame([]), "conversions").empty
+
+
+def test_range_aggregator_last_and_weighted_mean() -> None:
+    followers = RangeAggregator(obs_frame([
+        ("2024-03-01", "followers", 5000, "instagram", "brand_a"),
+        ("2024-03-30", "followers", 5200, "instagram", "brand_a"),
+        ("2024-03-30", "followers", 800, "instagram", "brand_b"),
+        ("2024-03-31", "followers", 3000, "facebook", ""),
+    ]), "followers")
+    assert followers.total() == 5200 + 800 + 3000
+    assert followers.total(None, date(2024, 3, 30)) == 5200 + 800  # facebook has nothing yet
+    assert followers.total(date(2024, 3, 2), date(2024, 3, 29)) is None
+    position = RangeAggregator(obs_frame([
+        ("2024-01-01", "keyword_position", 1.0, "gsc", "tea"), ("2024-01-01", "impressions", 900, "gsc", "tea"),
+        ("2024-01-01", "keyword_position", 11.0, "gsc", "oolong"), ("2024-01-01", "impressions", 100, "gsc", "oolong"),
+        ("2024-01-02", "keyword_position", 3.0, "gsc", "tea"),  # no weight: the plain mean alone
+    ]), "keyword_position")
+    assert position.total(date(2024, 1, 1), date(2024, 1, 1)) == pytest.approx(2.0)
+    assert position.total(date(2024, 1, 2), date(2024, 1, 2)) == 3.0
+    assert position.total() == pytest.approx(2.0)  # weighted rows win over the plain mean
+
+
+def test_range_aggregator_reads_rows_summed_by_the_database() -> None:
+    """A ``count`` column: rows standing for several, as ``load_progress_observations`` reads them."""
+    summed = pd.DataFrame({
+        "date": ["2024-01-01", "2024-01-02"], "metric": ["conversion_rate", "conversion_rate"],
+        "value": [0.6, 0.1], "source": ["sheet", "sheet"], "dimension": ["", ""], "count": [3, 1],
+    })
+    assert RangeAggregator(summed, "conversion_rate").total() == pytest.approx(0.7 / 4)
+
+
+def _random_obs(rng: np.random.Generator, metrics: list[str]) -> pd.DataFrame:
+    frames = []
+    for metric in metrics:
+        n = int(rng.integers(30, 300))
+        frames.append(pd.DataFrame({
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 150, n), unit="D"),
+            "metric": metric,
+            "value": np.where(rng.random(n) < 0.1, 0.0, (rng.random(n) * 100).round(2)),
+            "source": rng.choice(["a", "b", "c"], n),
+            "dimension": rng.choice(["", "x", "y"], n),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("metric", ["revenue", "conversion_rate", "followers", "keyword_position", "ctr"])
+def test_range_aggregator_agrees_with_aggregate(metric: str) -> None:
+    """Any range, any filter: the same figure as :func:`aggregate` on the sliced rows."""
+    m = load_catalog()[metric]
+    rng = np.random.default_rng(5)
+    ranges = [(date(2024, 1, 1), date(2024, 3, 31)), (date(2024, 2, 10), date(2024, 2, 12)),
+              (date(2024, 4, 20), date(2024, 9, 1))]
+    for trial in range(12):
+        keys = [metric, *m.components][: 1 + trial % 3]  # sometimes a part is missing
+        obs = _random_obs(rng, keys)
+        filters = {"sources": None if trial % 2 else ["a", "b"], "dimensions": None if trial % 4 else ["x", ""]}
+        prepared = RangeAggregator(obs, metric, **filters)
+        for start, end in ranges:
+            rows = obs.loc[(obs["date"] >= pd.Timestamp(start)) & (obs["date"] <= pd.Timestamp(end))]
+            total = aggregate(rows, metric, "period", **filters)
+            assert prepared.total(start, end) == (pytest.approx(total.iloc[0], rel=1e-12) if len(total) else None)
+            monthly = aggregate(rows, metric, "month", **filters).to_dict()
+            assert prepared.by_month(start, end) == pytest.approx(monthly, rel=1e-12)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -288,3 +289,86 @@ def test_workspace_progress_from_the_database(engine) -> None:  # noqa: ANN001
                              "forecast", "status"}
     assert out["kgi"]["status"] == "on_track"
     assert out["kpis"][0]["status"] == "too_early"
+
+
+# --- the database read the pages cache ------------------------------------------------------
+
+
+def _mixed_data() -> pd.DataFrame:
+    """Two years of daily rows over three channels: sums, stored rates, a stock, a weighted mean."""
+    rng = np.random.default_rng(11)
+    frames = []
+    for metric, scale in (("revenue", 5000), ("sessions", 400), ("conversions", 8), ("conversion_rate", 0.02),
+                          ("impressions", 3000), ("clicks", 60), ("keyword_position", 6), ("followers", 900)):
+        for dim in ("Organic Search", "Paid Social", "Email"):
+            days = pd.date_range("2023-01-01", "2024-06-30", freq="D")
+            frames.append(pd.DataFrame({"date": days.date, "metric": metric, "dimension": dim,
+                                        "value": (scale * rng.lognormal(0, 0.3, len(days))).round(4)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _assert_same(a: object, b: object, path: str = "") -> None:
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and set(a) == set(b), path
+        for key in a:
+            _assert_same(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _assert_same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-9), path
+    else:
+        assert a == b, path
+
+
+def test_database_read_gives_the_progress_of_the_raw_rows(engine) -> None:  # noqa: ANN001
+    """Rows summed over dimension values by the database (what the dashboard caches) give the
+    same progress as the rows themselves, dimension and source filters included."""
+    from core.db import session_scope
+    from core.demo import bulk_insert
+    from core.progress import load_plan_inputs, load_progress_observations
+    from core.workspaces import create_workspace
+
+    ws = create_workspace(engine, "Shop", "ecommerce", period_start=START)
+    data = _mixed_data()
+    half = data["metric"].isin(["impressions", "clicks"])
+    bulk_insert(engine, ws.id, "ga4", data.loc[~half], "ga4.csv")
+    bulk_insert(engine, ws.id, "meta_ads", data.loc[half], "meta.csv")
+    with session_scope(engine) as session:
+        session.add(Kgi(workspace_id=ws.id, text="revenue +20%", metric="revenue", target_kind="change_pct",
+                        target_value=20, period_start=START, period_end=END, split="seasonal"))
+        for position, (metric, kind, value, extra) in enumerate((
+            ("conversion_rate", "change_pct", 10, {"dimensions": ["Organic Search", "Email"]}),
+            ("keyword_position", "rank", 3, {}),
+            ("followers", "count_per_cadence", 300, {"cadence": "month"}),
+            ("ctr", "level", 0.03, {"sources": ["meta_ads"]}),
+            ("sessions", "change_pct", 15, {"sources": ["ga4"], "dimensions": ["Paid Social"]}),
+        )):
+            session.add(Kpi(workspace_id=ws.id, metric=metric, target_kind=kind, target_value=value,
+                            position=position, **extra))
+    inputs = load_plan_inputs(engine, ws.id)
+    prepared = load_progress_observations(engine, inputs)
+    raw = pd.concat([data.loc[~half].assign(source="ga4"), data.loc[half].assign(source="meta_ads")])
+    for as_of in (date(2024, 3, 15), date(2024, 6, 30)):
+        from_db = compute_progress(inputs, prepared, as_of, "en")
+        from_rows = compute_progress(inputs, raw, as_of, "en")
+        assert all(g.has_data for g in from_db.goals())
+        _assert_same(from_db.to_dict(), from_rows.to_dict())
+
+
+def test_data_stamp_moves_with_imports_and_plan_edits(engine) -> None:  # noqa: ANN001
+    from core.demo import bulk_insert
+    from core.plans import save_kpi
+    from core.progress import data_stamp
+    from core.workspaces import create_workspace
+
+    ws = create_workspace(engine, "Shop", "ecommerce", period_start=START)
+    first = data_stamp(engine, ws.id)
+    assert data_stamp(engine, ws.id) == first  # nothing changed, nothing to recompute
+    bulk_insert(engine, ws.id, "ga4", daily("revenue", "2024-01-01", "2024-01-31", 4).assign(
+        date=lambda f: f["date"].dt.date), "rev.csv")
+    imported = data_stamp(engine, ws.id)
+    assert imported != first
+    save_kpi(engine, ws.id, metric="sessions", target_kind="change_pct", target_value=10)
+    assert data_stamp(engine, ws.id) != imported

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
@@ -74,6 +74,13 @@ def test_dashboard_on_the_demo(make_app: MakeApp, app_engine: Engine, demo_id: i
     at.segmented_control(key="dash_chart").set_value("monthly").run()
     assert_clean(at)
     assert len(at.get("plotly_chart")) == 1
+    # An earlier as-of date: the page shows that date's figures, as `kgi progress --as-of` does.
+    earlier = max(progress.as_of - timedelta(days=40), progress.period_start)
+    at.date_input(key=f"dash_as_of_{demo_id}").set_value(earlier).run()
+    assert_clean(at)
+    then = workspace_progress(app_engine, demo_id, earlier, lang=lang)
+    assert then.kgi.sentence != progress.kgi.sentence
+    assert then.kgi.sentence in page_text(at)
 
 
 @pytest.mark.parametrize("lang", LANGS)
