@@ -116,8 +116,7 @@ class Catalog:
 # Currency codes and signs that exports put in brackets after a header. Only these are
 # stripped: "CTR (all)" must stay apart from "CTR".
 CURRENCY_TOKENS = frozenset(
-    "usd twd ntd eur gbp jpy hkd cny rmb aud cad sgd myr inr idr pen krw thb php vnd nzd chf "
-    "sek nok dkk brl mxn zar aed sar try pln czk huf ils nt$ us$ $ 元 新台幣".split()
+    ["usd", "twd", "ntd", "eur", "gbp", "jpy", "hkd", "cny", "rmb", "aud", "cad", "sgd", "myr", "inr", "idr", "pen", "krw", "thb", "php", "vnd", "nzd", "chf", "sek", "nok", "dkk", "brl", "mxn", "zar", "aed", "sar", "try", "pln", "czk", "huf", "ils", "nt$", "us$", "$", "元", "新台幣"]
 )
 _BRACKETED_TAIL = re.compile(r"\(([^()]*)\)$")
 

@@ -20,8 +20,8 @@ from core.db import session_scope
 from core.drivers import DriverCheck, check_targets
 from core.errors import KgiError
 from core.goals import TARGET_KINDS, ParsedGoal, Period, Target
-from core.models import Draft, Kgi, Kpi, Workspace, utcnow
 from core.i18n import t
+from core.models import Draft, Kgi, Kpi, Workspace, utcnow
 from core.smart import Criterion, SmartResult, check_smart, parse_goal
 from core.templates import business_type
 from core.workspaces import get_workspace

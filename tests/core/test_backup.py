@@ -10,12 +10,12 @@ import hashlib
 import io
 import json
 import zipfile
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
 import pytest
+from parsed_fakes import parsed
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 
@@ -28,27 +28,6 @@ from core.workspaces import create_workspace
 
 CREATED = datetime(2024, 3, 1, 8, 30, 15, 123456, tzinfo=UTC)
 TRICKY_FLOATS = (0.1 + 0.2, 1e-300, 123456789.12345679, -0.0, 2.5e15)
-
-
-@dataclass
-class FakeParsed:
-    """The fields of ``core.importing.ParsedFile`` that ``store_parsed`` uses."""
-
-    file_name: str
-    source: str
-    observations: pd.DataFrame
-    confidence: float = 1.0
-    rejected: list[Any] = field(default_factory=list)
-    warnings: list[Any] = field(default_factory=list)
-
-
-def parsed(rows: list[tuple[str, str, float, str]], *, source: str = "meta_ads", name: str = "a.csv") -> FakeParsed:
-    """rows: (date, metric, value, dimension)."""
-    frame = pd.DataFrame(rows, columns=["date", "metric", "value", "dimension"])
-    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
-    frame["value"] = frame["value"].astype("float64")
-    frame["granularity"] = "day"
-    return FakeParsed(file_name=name, source=source, observations=frame)
 
 
 def fill(engine: Engine, name: str = "Demo Tea 茶") -> tuple[int, list[int]]:

@@ -3,53 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from parsed_fakes import daily, parsed
 from sqlalchemy.engine import Engine
 
 from core import store
 from core.cli import main
 from core.db import make_engine, migrate
 from core.workspaces import create_workspace
-
-
-def _has_readers() -> bool:
-    try:
-        from core.importing import read_file  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-HAS_READERS = _has_readers()
-needs_readers = pytest.mark.skipif(not HAS_READERS, reason="core.importing (the readers) is not in the tree yet")
-
-
-@dataclass
-class FakeParsed:
-    """The fields of ``core.importing.ParsedFile`` that storing uses."""
-
-    file_name: str
-    source: str
-    observations: pd.DataFrame
-    confidence: float = 1.0
-    rejected: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)
-
-
-def daily(metric: str, values: dict[str, float], dimension: str = "") -> list[tuple[str, str, float, str]]:
-    return [(d, metric, v, dimension) for d, v in values.items()]
-
-
-def parsed(rows: list[tuple[str, str, float, str]], *, name: str = "a.csv") -> FakeParsed:
-    frame = pd.DataFrame(rows, columns=["date", "metric", "value", "dimension"])
-    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
-    frame["granularity"] = "day"
-    return FakeParsed(file_name=name, source="meta_ads", observations=frame)
-
 
 FILE_A = daily("clicks", {"2024-01-01": 10, "2024-01-02": 20, "2024-01-03": 30}, "Brand") + daily(
     "impressions", {"2024-01-01": 100, "2024-01-02": 200, "2024-01-03": 300}, "Brand"
@@ -141,7 +105,6 @@ def test_parse_mappings() -> None:
 # --- with the real readers ---------------------------------------------------------------------
 
 
-@needs_readers
 def test_cli_import_human_then_unchanged(db: tuple[str, Engine, int], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     url, _, _ = db
     sheet = tmp_path / "手動紀錄.csv"
@@ -154,7 +117,6 @@ def test_cli_import_human_then_unchanged(db: tuple[str, Engine, int], capsys: py
     assert json.loads(out) == [{"period": "2024-01", "value": pytest.approx(4000 / 6)}]
 
 
-@needs_readers
 def test_cli_rejected_file_exit_1_and_nothing_written(db: tuple[str, Engine, int], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     url, eng, ws_id = db
     junk = tmp_path / "report.xlsx"
@@ -168,7 +130,6 @@ SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 EXPECTED = json.loads((SAMPLES / "expected_monthly.json").read_text(encoding="utf-8")) if SAMPLES.is_dir() else {}
 
 
-@needs_readers
 @pytest.mark.parametrize("file_name", sorted(EXPECTED))
 def test_samples_reproduce_expected_monthly(file_name: str, sqlite_engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
     """Each sample through ``kgi import`` then ``kgi actuals --json`` gives its figures to 0.1%."""

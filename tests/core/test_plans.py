@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from core.templates import business_type
 from sqlmodel import select
 
 from core.db import session_scope
@@ -23,6 +22,7 @@ from core.plans import (
     save_kgi,
     save_kpi,
 )
+from core.templates import business_type
 from core.workspaces import create_workspace
 
 

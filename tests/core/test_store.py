@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import multiprocessing
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from parsed_fakes import FakeParsed, FakeRejected, daily, parsed
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 
@@ -23,52 +23,6 @@ from core.db import make_engine, migrate
 from core.errors import KgiError
 from core.models import Observation
 from core.workspaces import create_workspace
-
-
-def _has_readers() -> bool:
-    try:
-        from core.importing import read_file  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-HAS_READERS = _has_readers()
-needs_readers = pytest.mark.skipif(not HAS_READERS, reason="core.importing (the readers) is not in the tree yet")
-
-
-@dataclass
-class FakeParsed:
-    """The fields of ``core.importing.ParsedFile`` that storing uses."""
-
-    file_name: str
-    source: str
-    observations: pd.DataFrame
-    confidence: float = 1.0
-    rejected: list[Any] = field(default_factory=list)
-    warnings: list[Any] = field(default_factory=list)
-
-
-@dataclass
-class FakeRejected:
-    row: int
-    column: str
-    key: str
-    params: dict[str, Any]
-
-
-def parsed(rows: list[tuple[str, str, float, str]], *, source: str = "meta_ads", name: str = "a.csv",
-           rejected: list[Any] | None = None) -> FakeParsed:
-    """rows: (date, metric, value, dimension)."""
-    frame = pd.DataFrame(rows, columns=["date", "metric", "value", "dimension"])
-    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
-    frame["value"] = frame["value"].astype("float64")
-    frame["granularity"] = "day"
-    return FakeParsed(file_name=name, source=source, observations=frame, rejected=rejected or [])
-
-
-def daily(metric: str, values: dict[str, float], dimension: str = "") -> list[tuple[str, str, float, str]]:
-    return [(d, metric, v, dimension) for d, v in values.items()]
 
 
 @pytest.fixture
@@ -306,7 +260,6 @@ def test_mapping_is_remembered_per_workspace_and_source(engine: Engine, ws: int)
     assert store.load_mapping(engine, ws, "custom")["日子"] == "@date"
 
 
-@pytest.mark.skipif(not _has_readers(), reason="core/importing is not there")
 def test_a_remembered_mapping_rescues_an_unrecognised_sheet(engine: Engine, ws: int) -> None:
     data = "日子,神秘數字\n2024-01-01,5\n2024-01-02,7\n".encode()
     first = store.import_file(engine, ws, data, "odd.csv")
@@ -408,7 +361,6 @@ def test_two_processes_import_into_one_sqlite_file(tmp_path: Path) -> None:
 # --- with the real readers ---------------------------------------------------------------------
 
 
-@needs_readers
 @pytest.mark.parametrize(
     ("name", "data"),
     [("empty.csv", b""), ("junk.xlsx", b"\x00\x01binary junk" * 50), ("header.csv", b"Date,Clicks\n")],
@@ -421,7 +373,6 @@ def test_rejected_file_changes_nothing(engine: Engine, ws: int, name: str, data:
     assert snapshot(engine) == before
 
 
-@needs_readers
 def test_import_file_then_same_bytes_is_unchanged(engine: Engine, ws: int) -> None:
     data = b"Date,Clicks,Impressions\n2024-01-01,10,100\n2024-01-02,20,200\n"
     first = store.import_file(engine, ws, data, "mine.csv")
@@ -435,7 +386,6 @@ def test_import_file_then_same_bytes_is_unchanged(engine: Engine, ws: int) -> No
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
 
-@needs_readers
 def test_shopify_pii_is_never_stored(engine: Engine, ws: int, shared_dir: Path) -> None:
     sample = shared_dir / "samples" / "shopify_orders_export.csv"
     result = store.import_file(engine, ws, sample.read_bytes(), sample.name)
@@ -446,7 +396,6 @@ def test_shopify_pii_is_never_stored(engine: Engine, ws: int, shared_dir: Path) 
     assert "測試客戶" not in dump and "+886 900" not in dump
 
 
-@needs_readers
 def test_given_mapping_applies_is_remembered_and_reapplies(engine: Engine, ws: int) -> None:
     data = b"Date,Mystery,Clicks\n2024-01-01,5,1\n2024-01-02,6,2\n"
     plain = store.import_file(engine, ws, data, "m.csv")
