@@ -27,10 +27,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
 from core.catalog import load_catalog
-from core.db import session_scope
 from core.errors import KgiError
 from core.export.safe import (
     CHANGE_PCT_FORMAT,
@@ -154,16 +152,12 @@ class PlanData:
 
 def load_plan(engine: Engine, workspace_id: int) -> PlanData:
     """Read a workspace's plan; an unknown id is a :class:`KgiError`."""
-    with session_scope(engine) as session:
-        ws = session.get(Workspace, workspace_id)
-        if ws is None:
-            raise KgiError("workspace.not_found", ref=str(workspace_id))
-        kgi = session.exec(select(Kgi).where(Kgi.workspace_id == workspace_id)).first()
-        kpis = session.exec(
-            select(Kpi).where(Kpi.workspace_id == workspace_id).order_by(Kpi.position, Kpi.id)
-        ).all()
-        saved = tuple(kgi.monthly_targets) if kgi is not None and kgi.monthly_targets else None
-        return PlanData(workspace=ws, kgi=kgi, kpis=tuple(kpis), saved_monthly=saved)
+    from core.plans import get_plan
+
+    plan = get_plan(engine, workspace_id)
+    kgi = plan.kgi
+    saved = tuple(kgi.monthly_targets) if kgi is not None and kgi.monthly_targets else None
+    return PlanData(workspace=plan.workspace, kgi=kgi, kpis=tuple(plan.kpis), saved_monthly=saved)
 
 
 # --- target arithmetic -------------------------------------------------------------------
