@@ -141,7 +141,8 @@ if ws is not None:
     if require_plan(progress):
         driver_gap(progress)
         behind_goals(progress)
+        joiner = "、" if lang == "zh-TW" else ", "  # the list comma of the language
         st.caption(tt("track.optimise.as_of", as_of=progress.as_of.isoformat(),
-                      statuses=", ".join(status_word(s) for s in ("on_track", "at_risk", "off_track"))))
+                      statuses=joiner.join(status_word(s) for s in ("on_track", "at_risk", "off_track"))))
 st.divider()
 ab_calculator()

@@ -43,7 +43,7 @@ if not months:
     st.info(tt("track.review.no_months"), icon=":material/info:")
     st.stop()
 month = st.selectbox(tt("track.review.month"), options=months[::-1], format_func=lambda m: format_month(m, lang),
-                     key=f"review_month_{ws.id}")
+                     key=f"review_month_{ws.id}", width=260)
 
 
 def _month_end(label: str) -> date:
@@ -55,11 +55,17 @@ progress = progress_for(ws.id, as_of)
 
 
 def achievement_table(p: Progress) -> pd.DataFrame:
-    """One row per KGI/KPI, one column per month: icon, word and achievement (never colour alone)."""
+    """One row per KGI/KPI: status, to date and target first (they must be seen without
+    scrolling), then one column per month with icon, word and achievement (never colour alone)."""
     shown = [m for m in months if m <= month]
     rows = []
     for goal in p.goals():
-        row: dict[str, Any] = {tt("track.review.col_goal"): ("KGI · " if goal.role == "kgi" else "") + goal_title(goal)}
+        row: dict[str, Any] = {
+            tt("track.review.col_goal"): ("KGI · " if goal.role == "kgi" else "") + goal_title(goal),
+            tt("track.review.col_status"): status_word(goal.status),
+            tt("track.review.col_to_date"): fmt(goal, goal.actual_to_date, p.currency, short=True),
+            tt("track.review.col_target"): fmt(goal, goal.target, p.currency, short=True),
+        }
         for cell in goal.monthly:
             if cell.period not in shown:
                 continue
@@ -67,20 +73,21 @@ def achievement_table(p: Progress) -> pd.DataFrame:
             if cell.actual is not None:
                 text = f"{status_word(cell.status or 'too_early')} {format_pct(cell.achievement)}"
             row[format_month(cell.period, lang)] = text
-        row[tt("track.review.col_to_date")] = fmt(goal, goal.actual_to_date, p.currency, short=True)
-        row[tt("track.review.col_target")] = fmt(goal, goal.target, p.currency, short=True)
-        row[tt("track.review.col_status")] = status_word(goal.status)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 st.subheader(tt("track.review.table", month=format_month(month, lang)), anchor=False)
 st.caption(tt("track.review.legend"))
-st.dataframe(achievement_table(progress), hide_index=True, width="stretch")
+st.dataframe(
+    achievement_table(progress), hide_index=True, width="stretch",
+    # the goal's name stays in view while the months scroll sideways
+    column_config={tt("track.review.col_goal"): st.column_config.TextColumn(pinned=True)},
+)
 
 for goal in progress.goals():
-    if goal.has_data:
-        st.markdown(f"- **{goal_title(goal)}** — {status_word(goal.status)}: {goal.sentence}")
+    if goal.has_data:  # no punctuation between the parts: it differs between zh-TW and English
+        st.markdown(f"- **{goal_title(goal)}** · {status_word(goal.status)} — {goal.sentence}")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
