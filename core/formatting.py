@@ -159,6 +159,13 @@ def format_month(period: str | date | datetime, lang: str) -> str:
     return f"{_MONTHS_EN[month - 1]} {year}"
 
 
+def format_day(day: date | datetime, lang: str) -> str:
+    """A calendar day for people: ``2026 年 11 月 25 日`` / ``25 Nov 2026``."""
+    if _is_zh(lang):
+        return f"{day.year} 年 {day.month} 月 {day.day} 日"
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
 def format_pct_change(x: float | None, lang: str, decimals: int = 1) -> str:
     """A relative change given in percent: ``26.5`` → ``+26.5%``, ``-16.67`` → ``-16.7%``.
 

@@ -18,9 +18,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.catalog import load_catalog
 from core.db import database_url
-from core.formatting import format_month, format_pct, format_pct_change, format_value
+from core.formatting import format_day, format_month, format_pct, format_pct_change, format_value
 from core.i18n import t
+from core.levers import levers_for
 from core.progress import (
     GoalProgress,
     PlanInputs,
@@ -29,6 +31,7 @@ from core.progress import (
     compute_progress,
     data_stamp,
     default_as_of,
+    gap_attribution,
     last_data_date,
     load_plan_inputs,
     load_progress_observations,
@@ -140,9 +143,10 @@ def _month_end(label: str) -> pd.Timestamp:
     return pd.Timestamp(year, month, calendar.monthrange(year, month)[1])
 
 
-def _layout(fig: go.Figure, height: int = 340) -> go.Figure:
+def _layout(fig: go.Figure, height: int = 360, title: str | None = None) -> go.Figure:
     fig.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        title={"text": title or "", "font": {"size": 15}, "x": 0, "xanchor": "left"},
+        height=height, margin={"l": 10, "r": 10, "t": 50 if title else 30, "b": 10},
         legend={"orientation": "h", "y": -0.15}, hovermode="x unified",
     )
     return fig
@@ -173,16 +177,18 @@ def cumulative_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
         if fc is not None and pd.Timestamp(progress.as_of) < pd.Timestamp(progress.period_end):
             end = pd.Timestamp(progress.period_end)
             start = xs[-1]
-            fig.add_trace(go.Scatter(x=[start, end], y=[ys[-1], fc.high], line={"width": 0},
+            fig.add_trace(go.Scatter(x=[start, end], y=[ys[-1], fc.high], mode="lines", line={"width": 0},
                                      showlegend=False, hoverinfo="skip"))
-            fig.add_trace(go.Scatter(x=[start, end], y=[ys[-1], fc.low], line={"width": 0},
+            fig.add_trace(go.Scatter(x=[start, end], y=[ys[-1], fc.low], mode="lines", line={"width": 0},
                                      fill="tonexty", fillcolor="rgba(31,111,139,0.15)",
                                      name=tt("track.chart.forecast_range")))
             fig.add_trace(go.Scatter(x=[start, end], y=[ys[-1], fc.value], name=tt("track.chart.forecast"),
-                                     line={"dash": "dot", "color": "#1f6f8b"}))
-    fig.update_yaxes(title=goal_title(goal))
-    del lang
-    return _layout(fig)
+                                     mode="lines", line={"dash": "dot", "color": "#1f6f8b"}))
+    # Month ticks in the user's language (plotly's own are English), values in its number style.
+    fig.update_xaxes(tickvals=x, ticktext=[format_month(r.period, lang) for r in goal.monthly],
+                     title=tt("track.chart.month_axis"))
+    fig.update_yaxes(title=goal_title(goal), tickformat="~s" if lang == "en" else ",.0f")
+    return _layout(fig, title=tt("track.chart.cumulative_title", goal=goal_title(goal)))
 
 
 def level_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
@@ -197,8 +203,9 @@ def level_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
         name=tt("track.chart.actual"), mode="lines+markers", line={"width": 3, "color": "#1f6f8b"},
     ))
     fig.update_yaxes(title=goal_title(goal) + (" (%)" if scale != 1 else ""))
+    fig.update_xaxes(title=tt("track.chart.month_axis"))
     del progress
-    return _layout(fig)
+    return _layout(fig, title=tt("track.chart.level_title", goal=goal_title(goal)))
 
 
 def monthly_figure(goal: GoalProgress) -> go.Figure:
@@ -217,7 +224,9 @@ def monthly_figure(goal: GoalProgress) -> go.Figure:
         name=tt("track.chart.monthly_target"), mode="lines+markers",
         line={"dash": "dash", "color": "#d97706"},
     ))
-    return _layout(fig)
+    fig.update_xaxes(title=tt("track.chart.month_axis"))
+    fig.update_yaxes(title=goal_title(goal) + (" (%)" if scale != 1 else ""))
+    return _layout(fig, title=tt("track.chart.monthly_title", goal=goal_title(goal)))
 
 
 # -- the dashboard ------------------------------------------------------------------------
@@ -262,6 +271,7 @@ def dashboard_body(workspace_id: int) -> None:
         st.info(tt("track.dashboard.no_kgi_kpis_only"), icon=":material/info:")
     if progress.kpis:
         kpi_cards(progress)
+    why_and_what_to_try(progress)
     if any(g.behind for g in progress.goals()) and page_exists("optimise"):
         st.page_link("pages/optimise.py", label=tt("track.dashboard.go_optimise"), icon=":material/tune:")
     if page_exists("review"):
@@ -333,16 +343,17 @@ def headline(goal: GoalProgress, p: Progress) -> None:
         if not goal.has_data:
             no_data_note(goal)
             return
-        cols = st.columns(5)
-        cols[0].metric(tt("track.metric.actual"), fmt(goal, goal.actual_to_date, p.currency, short=True),
-                       help=fmt(goal, goal.actual_to_date, p.currency))
-        cols[1].metric(tt("track.metric.expected"), fmt(goal, goal.expected_to_date, p.currency, short=True))
-        cols[2].metric(tt("track.metric.pace"), pace_text(goal),
-                       delta=_delta(goal), delta_color="normal", help=tt("track.metric.pace_help"))
+        # Two rows: five big currency figures side by side would be cut short ("NT$3,536…").
+        top, bottom = st.columns(3), st.columns(3)
+        top[0].metric(tt("track.metric.actual"), fmt(goal, goal.actual_to_date, p.currency, short=True),
+                      help=fmt(goal, goal.actual_to_date, p.currency))
+        top[1].metric(tt("track.metric.expected"), fmt(goal, goal.expected_to_date, p.currency, short=True))
+        top[2].metric(tt("track.metric.pace"), pace_text(goal),
+                      delta=_delta(goal), delta_color="normal", help=tt("track.metric.pace_help"))
         value, band = _forecast_text(goal, p.currency)
-        cols[3].metric(tt("track.metric.forecast"), value, help=band or None)
-        cols[4].metric(tt("track.metric.target"), fmt(goal, goal.target, p.currency, short=True),
-                       help=fmt(goal, goal.target, p.currency))
+        bottom[0].metric(tt("track.metric.forecast"), value, help=band or None)
+        bottom[1].metric(tt("track.metric.target"), fmt(goal, goal.target, p.currency, short=True),
+                         help=fmt(goal, goal.target, p.currency))
         st.markdown(f"**{goal.sentence}**")
         extra = [band] if band else []
         required = _required_text(goal, p.currency)
@@ -357,7 +368,7 @@ def kpi_cards(progress: Progress) -> None:
     st.subheader(tt("track.dashboard.kpis"), anchor=False)
     behind = sum(1 for k in progress.kpis if k.behind)
     st.caption(tt("track.dashboard.kpis_summary", behind=behind, total=len(progress.kpis),
-                  elapsed=format_pct(progress.elapsed), as_of=progress.as_of.isoformat()))
+                  elapsed=format_pct(progress.elapsed), as_of=format_day(progress.as_of, state.lang())))
     columns = st.columns(3)
     for i, goal in enumerate(progress.kpis):
         with columns[i % 3]:
@@ -382,3 +393,29 @@ def kpi_card(goal: GoalProgress, p: Progress) -> None:
         st.caption(goal.sentence)
         if goal.actual_change_pct is not None:
             st.caption(tt("track.kpi.vs_last_year", change=format_pct_change(goal.actual_change_pct, state.lang())))
+
+
+def why_and_what_to_try(progress: Progress) -> None:
+    """On the dashboard itself: which driver explains the KGI's gap and, for each goal behind,
+    the first thing to try and what it needs from now on (the Optimise page has the rest)."""
+    behind = [g for g in progress.goals() if g.behind and g.has_data]
+    if not behind:
+        return
+    lang = state.lang()
+    catalog = load_catalog()
+    with st.container(border=True):
+        st.subheader(tt("track.dashboard.why_title"), anchor=False)
+        kgi = progress.kgi
+        if kgi is not None and kgi.behind:
+            gaps = [g for g in gap_attribution(progress) if g.shortfall is not None and g.shortfall < 0]
+            if gaps:
+                worst = gaps[0]
+                st.markdown(tt("track.optimise.culprit", driver=catalog[worst.metric].name(lang),
+                               actual=format_pct_change(worst.actual_change_pct, lang),
+                               needed=format_pct_change(worst.target_change_pct, lang)))
+        for goal in behind:
+            lever = next(iter(levers_for(goal.metric, lang, limit=1)), None)
+            needed = _required_text(goal, progress.currency)
+            line = tt("track.dashboard.try_line", goal=goal_title(goal), status=status_word(goal.status),
+                      lever=lever.title if lever else tt("track.dashboard.no_lever"))
+            st.markdown(f"- {line}" + (f" · {needed}" if needed else ""))

@@ -145,7 +145,7 @@ def verdict_badge(verdict: str) -> None:
 
 def status_badge(status: str) -> None:
     icon, color = STATUS_STYLE.get(status, STATUS_STYLE["too_early"])
-    st.badge(tr(f"ui.status.{status if status in STATUS_STYLE else 'too_early'}"), icon=icon, color=color)
+    st.badge(tr(f"numbers.status.{status if status in STATUS_STYLE else 'too_early'}"), icon=icon, color=color)
 
 
 def _criterion(criteria: Mapping[str, Any], letter: str, word: str) -> Any:

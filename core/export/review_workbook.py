@@ -145,7 +145,7 @@ def check_month(month: str) -> str:
 def status_words(status: str, lang: str) -> str:
     """``✖ Off track`` / ``✔ 進度正常``: icon and word, never colour alone."""
     key = status if status in STATUSES else "no_data"
-    return f"{STATUS_ICONS[key]} {t('export.status.' + key, lang)}"
+    return f"{STATUS_ICONS[key]} {t('numbers.status.' + key, lang)}"
 
 
 def _style_status(cell, status: str) -> None:  # noqa: ANN001 - openpyxl cell

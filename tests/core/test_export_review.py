@@ -78,15 +78,15 @@ def test_summary_sheet(lang: str) -> None:
     kgi = [ws.cell(row=6, column=c).value for c in range(1, 12)]
     revenue = "營收" if lang == "zh-TW" else "Revenue"
     assert kgi[:10] == [revenue, 10_000_000, 4_100_000, 5_000_000, 0.82, 8_600_000, 7_900_000,
-                        9_300_000, 983_333, f"✖ {t('export.status.off_track', lang)}"]
+                        9_300_000, 983_333, f"✖ {t('numbers.status.off_track', lang)}"]
     assert ws["B6"].number_format == '"NT$"#,##0;-"NT$"#,##0'
     assert ws["E6"].number_format == "0%"
     assert ws["J6"].fill.fgColor.rgb.endswith("FFC7CE")
     assert ws["A8"].value == t("export.review.kpis", lang)
     assert ws["A10"].value == EVIL and ws["A10"].data_type == "s"
     assert ws["B10"].number_format == "0.0%"
-    assert ws["J10"].value == f"✔ {t('export.status.on_track', lang)}"
-    assert ws["J11"].value == f"— {t('export.status.no_data', lang)}"
+    assert ws["J10"].value == f"✔ {t('numbers.status.on_track', lang)}"
+    assert ws["J11"].value == f"— {t('numbers.status.no_data', lang)}"
     assert ws["B11"].number_format == '"NT$"#,##0;-"NT$"#,##0'
     texts = [ws.cell(row=r, column=1).value for r in range(12, ws.max_row + 1)]
     assert t("export.review.actions", lang) in texts
@@ -117,11 +117,11 @@ def test_achievement_matrix(lang: str) -> None:
     assert [ws.cell(row=4, column=c).value for c in (3, 4, 5)] == pytest.approx(
         [800_000 / 833_333, 700_000 / 833_333, 850_000 / 833_333])
     assert ws["C4"].number_format == "0%"
-    assert ws["F4"].value == f"✖ {t('export.status.off_track', lang)}"
+    assert ws["F4"].value == f"✖ {t('numbers.status.off_track', lang)}"
     assert ws["A5"].value == f"KPI: {EVIL}" and ws["A5"].data_type == "s"
-    assert ws["F5"].value == f"✔ {t('export.status.on_track', lang)}"
+    assert ws["F5"].value == f"✔ {t('numbers.status.on_track', lang)}"
     assert ws["C6"].value == 0 or ws["C6"].value is None  # CPA: no data
-    assert ws["F6"].value == f"— {t('export.status.no_data', lang)}"
+    assert ws["F6"].value == f"— {t('numbers.status.no_data', lang)}"
     ranges = [str(cf.sqref) for cf in ws.conditional_formatting]
     assert ranges == ["C4:E6"]
     legend = t("export.review.legend", lang, on_track="95%", at_risk="85%")
@@ -140,10 +140,10 @@ def test_monthly_detail(lang: str) -> None:
     assert ws.max_row == 1 + 7
     assert ws.auto_filter.ref == "A1:G8"
     assert ws["D2"].value == 833_333 and ws["D2"].number_format == '"NT$"#,##0;-"NT$"#,##0'
-    assert ws["G3"].value == f"✖ {t('export.status.off_track', lang)}"
+    assert ws["G3"].value == f"✖ {t('numbers.status.off_track', lang)}"
     assert ws["G3"].fill.fgColor.rgb.endswith("FFC7CE")
     assert (ws["E6"].value, ws["E6"].number_format) == (0.02, "0.0%")
-    assert ws["G6"].value == f"▲ {t('export.status.at_risk', lang)}"
+    assert ws["G6"].value == f"▲ {t('numbers.status.at_risk', lang)}"
     assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["F2:F8"]
 
 
@@ -194,7 +194,7 @@ def test_summary_html_escapes_and_says_status_in_words(lang: str) -> None:
     text = "".join(parser.text)
     assert EVIL in text  # what the reader sees is exactly what was typed
     for status in ("off_track", "on_track", "no_data"):
-        assert t(f"export.status.{status}", lang) in text
+        assert t(f"numbers.status.{status}", lang) in text
     assert "✖" in text and "✔" in text
     assert "NT$4.1M of NT$10M (41%) at 50% of the year — 18% behind pace" in text
     assert "NT$10,000,000" in text and "82%" in text and "2.2%" in text
@@ -252,7 +252,7 @@ def test_review_workbook_bytes_from_the_database(engine, lang: str) -> None:  # 
     assert summary["C6"].value == pytest.approx(91 * 4000)  # Jan–Mar 2024, 91 days
     assert summary["A10"].value == "@sessions" and summary["A10"].data_type == "s"
     assert summary["C10"].value == pytest.approx(91 * 300)
-    words = {f"{icon} {t('export.status.' + s, lang)}" for icon, s in
+    words = {f"{icon} {t('numbers.status.' + s, lang)}" for icon, s in
              (("✔", "on_track"), ("▲", "at_risk"), ("✖", "off_track"), ("…", "too_early"))}
     assert summary["J6"].value in words and summary["J10"].value in words
     detail = wb[SHEETS[lang][2]]

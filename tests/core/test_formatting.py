@@ -124,3 +124,12 @@ def test_numbers_messages_exist_in_both_languages() -> None:
                if k not in ("numbers.abtest.stats_line",)), "every message in both languages"
     for name in STATUSES:
         assert f"numbers.status.{name}" in ours
+
+
+def test_format_day_in_both_languages():
+    from datetime import date
+
+    from core.formatting import format_day
+
+    assert format_day(date(2026, 11, 5), "zh-TW") == "2026 年 11 月 5 日"
+    assert format_day(date(2026, 11, 5), "en") == "5 Nov 2026"

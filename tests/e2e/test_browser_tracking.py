@@ -144,7 +144,7 @@ def _check_dashboard(page: Any, db: Engine, ws_id: int, lang: str) -> None:
     text = main_text(page)
     assert band in text, "the forecast range is shown"
     assert kgi.sentence in text, "the sentence that explains the KGI's status"
-    assert t(f"ui.status.{kgi.status}", lang) in text, "the KGI's status in words (the badge)"
+    assert t(f"numbers.status.{kgi.status}", lang) in text, "the KGI's status in words (the badge)"
 
     # Which KPIs are behind: the summary line, and each card's status in words.
     behind = [k for k in progress.kpis if k.behind]
@@ -156,7 +156,7 @@ def _check_dashboard(page: Any, db: Engine, ws_id: int, lang: str) -> None:
         card = page.locator('[data-testid="stVerticalBlock"]').filter(
             has=page.get_by_text(kpi.name(lang), exact=True)).filter(
             has=page.locator('[data-testid="stMetric"]')).last
-        expect(card).to_contain_text(t(f"ui.status.{kpi.status}", lang))
+        expect(card).to_contain_text(t(f"numbers.status.{kpi.status}", lang))
 
 
 def _check_progress_json(capsys: pytest.CaptureFixture[str], db: Engine, ws_id: int, lang: str) -> None:
@@ -192,7 +192,7 @@ def _check_review(page: Any, db: Engine, ws_id: int, folder: Path, lang: str) ->
     assert progress.kgi is not None
     for goal in progress.goals():  # each goal by its label, with its metric key beside it
         assert goal.metric in texts and any(goal.label in x for x in texts), f"{goal.metric} is in the workbook"
-    status = t(f"export.status.{progress.kgi.status}", lang)
+    status = t(f"numbers.status.{progress.kgi.status}", lang)
     assert any(status in x for x in texts), "statuses are written in words"
 
 

@@ -65,7 +65,7 @@ def test_dashboard_on_the_demo(make_app: MakeApp, app_engine: Engine, demo_id: i
     progress = workspace_progress(app_engine, demo_id, lang=lang)
     assert progress.kgi.sentence in text
     for status in {g.status for g in progress.goals()}:  # every status in words, not colour alone
-        assert t(f"ui.status.{status}", lang) in text
+        assert t(f"numbers.status.{status}", lang) in text
     labels = [m.label for m in at.metric]
     for key in ("track.metric.actual", "track.metric.expected", "track.metric.pace", "track.metric.forecast"):
         assert t(key, lang) in labels
