@@ -20,7 +20,6 @@ from sqlalchemy.engine import Engine
 from core.db import make_engine, migrate
 
 POSTGRES_URL = os.environ.get("KGI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def _postgres_available() -> bool:
@@ -93,5 +92,8 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    """``../shared`` beside the project (SPEC, article, research, samples)."""
-    return SHARED
+    """``../shared`` beside the project (SPEC, article, research, samples); skipped where it is
+    absent, except in CI, where it is always laid beside the checkout."""
+    from shared_files import shared_file
+
+    return shared_file()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from parsed_fakes import daily, parsed
+from shared_files import SAMPLE_FILES, expected_monthly, shared_file
 from sqlalchemy.engine import Engine
 
 from core import store
@@ -126,19 +127,17 @@ def test_cli_rejected_file_exit_1_and_nothing_written(db: tuple[str, Engine, int
     assert store.list_imports(eng, ws_id) == []
 
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
-EXPECTED = json.loads((SAMPLES / "expected_monthly.json").read_text(encoding="utf-8")) if SAMPLES.is_dir() else {}
-
-
-@pytest.mark.parametrize("file_name", sorted(EXPECTED))
+@pytest.mark.parametrize("file_name", SAMPLE_FILES)
 def test_samples_reproduce_expected_monthly(file_name: str, sqlite_engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
     """Each sample through ``kgi import`` then ``kgi actuals --json`` gives its figures to 0.1%."""
+    expected = expected_monthly()
     url = sqlite_engine.url.render_as_string(hide_password=False)
     create_workspace(sqlite_engine, "Samples", "ecommerce")
-    code, out, err = run(capsys, url, "import", str(SAMPLES / file_name), "--workspace", "Samples", "--json")
+    sample = shared_file("samples", file_name)
+    code, out, err = run(capsys, url, "import", str(sample), "--workspace", "Samples", "--json")
     [item] = json.loads(out)["imports"]
     assert code == 0 and item["status"] == "imported", (item, err)
-    for metric, months in EXPECTED[file_name].items():
+    for metric, months in expected[file_name].items():
         code, out, err = run(capsys, url, "actuals", "--workspace", "Samples", "--metric", metric, "--by", "month", "--json")
         assert code == 0, err
         got = {r["period"]: r["value"] for r in json.loads(out)}
@@ -147,6 +146,7 @@ def test_samples_reproduce_expected_monthly(file_name: str, sqlite_engine: Engin
             assert got[month] == pytest.approx(want, rel=1e-3), (metric, month)
 
 
-def test_expected_monthly_file_is_there() -> None:
-    assert EXPECTED, f"samples missing at {SAMPLES}"
-    assert isinstance(pd.Series(EXPECTED["meta_ads_daily.csv"]["ad_spend"]).sum(), float)
+def test_expected_monthly_covers_every_sample() -> None:
+    expected = expected_monthly()
+    assert sorted(expected) == sorted(SAMPLE_FILES)
+    assert isinstance(pd.Series(expected["meta_ads_daily.csv"]["ad_spend"]).sum(), float)

@@ -65,12 +65,9 @@ def test_every_article_example_is_present(key: str) -> None:
 
 
 def _article_text() -> str:
-    from pathlib import Path
+    from shared_files import shared_file
 
-    path = Path(__file__).resolve().parents[3] / "shared" / "seed" / "kgi-kpi-article.zh-TW.txt"
-    if not path.exists():
-        pytest.skip("article not available")
-    return path.read_text(encoding="utf-8")
+    return shared_file("seed", "kgi-kpi-article.zh-TW.txt").read_text(encoding="utf-8")
 
 
 def _examples():

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 
 import pytest
+from shared_files import expected_monthly, shared_file
 
 from core.aggregate import aggregate
 from core.importing import read_file
 
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples"
-EXPECTED = json.loads((SAMPLES / "expected_monthly.json").read_text()) if SAMPLES.exists() else {}
 SOURCES = {
     "ga4_traffic_acquisition.csv": "ga4",
     "google_ads_campaign_report.csv": "google_ads",
@@ -23,14 +20,14 @@ SOURCES = {
 }
 
 
-@pytest.mark.skipif(not EXPECTED, reason="shared samples not present")
 @pytest.mark.parametrize("name", sorted(SOURCES))
 def test_sample_reproduces_expected_monthly(name: str) -> None:
-    parsed = read_file((SAMPLES / name).read_bytes(), name, today=dt.date(2025, 1, 1))
+    expected = expected_monthly()
+    parsed = read_file(shared_file("samples", name).read_bytes(), name, today=dt.date(2025, 1, 1))
     assert parsed.source == SOURCES[name]
     assert parsed.confidence >= 0.9
     assert parsed.rejected == []
-    for metric, months in EXPECTED[name].items():
+    for metric, months in expected[name].items():
         got = aggregate(parsed.observations, metric, by="month")
         assert sorted(got.index) == sorted(months), metric
         for month, expected in months.items():
