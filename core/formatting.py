@@ -62,7 +62,10 @@ def _short_number(value: float, lang: str) -> str:
             if i > 0 and not _is_zh(lang) and abs(round(scaled)) >= 1000:
                 return _short_number(math.copysign(steps[i - 1][0], value), lang)
             return text + suffix
-    return _trim(f"{value:,.1f}") if not float(value).is_integer() else f"{value:,.0f}"
+    # Tight space: from 100 up a decimal adds noise (NT$1,385, not NT$1,385.3).
+    if float(value).is_integer() or size >= 100:
+        return f"{value:,.0f}"
+    return _trim(f"{value:,.1f}")
 
 
 def _plain_number(value: float, decimals: int) -> str:

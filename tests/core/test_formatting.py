@@ -133,3 +133,10 @@ def test_format_day_in_both_languages():
 
     assert format_day(date(2026, 11, 5), "zh-TW") == "2026 年 11 月 5 日"
     assert format_day(date(2026, 11, 5), "en") == "5 Nov 2026"
+
+
+def test_short_amounts_under_the_step_drop_decimals_from_100_up():
+    from core.formatting import format_value
+
+    assert format_value(1385.3, "currency", "zh-TW", short=True) == "NT$1,385"
+    assert format_value(45.26, "currency", "en", "USD", short=True) == "US$45.3"
