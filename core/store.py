@@ -233,14 +233,28 @@ class _Prepared:
 
 
 def _dates(values: pd.Series) -> tuple[_Coded, date | None, date | None]:
-    """Days as coded ``YYYY-MM-DD`` strings, formatting each distinct day only once."""
+    """Days as coded ``YYYY-MM-DD`` strings, formatting each distinct day only once.
+
+    A file spans at most a few thousand days, so the codes are day offsets counted with
+    ``bincount`` (linear) rather than ``np.unique`` (a sort of every row).
+    """
     days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
     if np.isnat(days).any():
         raise KgiError("store.bad_date")
-    uniq, inverse = np.unique(days, return_inverse=True)
+    if len(days) == 0:
+        return _Coded(np.zeros(0, dtype=np.int64), np.array([], dtype=object)), None, None
+    offsets = days.view(np.int64)
+    low = int(offsets.min())
+    offsets = offsets - low
+    span = int(offsets.max()) + 1
+    if span > 4 * len(days) + 100_000:  # absurdly sparse dates: a sort is cheaper than the span
+        uniq, inverse = np.unique(days, return_inverse=True)
+    else:
+        present = np.flatnonzero(np.bincount(offsets, minlength=span))
+        remap = np.zeros(span, dtype=np.int64)
+        remap[present] = np.arange(len(present))
+        uniq, inverse = (present + low).astype("datetime64[D]"), remap[offsets]
     labels = np.array([str(d) for d in uniq], dtype=object)
-    if len(uniq) == 0:
-        return _Coded(inverse, labels), None, None
     return _Coded(inverse.reshape(-1), labels), uniq[0].astype(date), uniq[-1].astype(date)
 
 
@@ -273,13 +287,35 @@ def prepare_observations(frame: pd.DataFrame) -> _Prepared:
         raise KgiError("store.bad_granularity", value=", ".join(bad))
     dimension = _Coded.of(frame["dimension"], DIMENSION_MAX) if "dimension" in frame else _constant(n, "")
     dates, start, end = _dates(frame["date"])
-    # lexsort: the LAST key is the primary one → metric, date, granularity, dimension, which is
-    # the live-row index's order, so every index insert is an append.
-    order = np.lexsort((dimension.codes, gran.codes, dates.codes, metric.codes))
-    prepared = _Prepared(metric.take(order), dates.take(order), gran.take(order), dimension.take(order),
-                         values[order], start, end, metrics=metric.present())
+    order = _key_order((metric, dates, gran, dimension))
+    if order is None:  # already in key order (a melted export usually is): no copy needed
+        prepared = _Prepared(metric, dates, gran, dimension, values, start, end, metrics=metric.present())
+    else:
+        prepared = _Prepared(metric.take(order), dates.take(order), gran.take(order), dimension.take(order),
+                             values[order], start, end, metrics=metric.present())
     _check_unique(prepared)
     return prepared
+
+
+def _key_order(columns: Sequence[_Coded]) -> np.ndarray | None:
+    """The row order that sorts by ``columns`` (metric, date, granularity, dimension), or
+    None when the rows already are in that order.
+
+    That is the live-row index's order (its leading workspace and source are constant in one
+    file), so every index insert is an append. The codes sort like their strings, and SQLite
+    compares text as UTF-8 bytes, which order like code points, as Python's strings do.
+    """
+    key = np.zeros(len(columns[0].codes), dtype=np.int64)
+    total = 1
+    for column in columns:
+        size = max(len(column.uniques), 1)
+        total *= size
+        if total >= 2**62:  # too many combinations for one int64 key
+            return np.lexsort(tuple(c.codes for c in reversed(columns)))
+        key = key * size + column.codes
+    if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):
+        return None
+    return np.argsort(key, kind="stable")
 
 
 def _check_unique(rows: _Prepared) -> None:
@@ -406,16 +442,19 @@ def _insert_rows(conn: Connection, workspace_id: int, source: str, rows: _Prepar
                  on_progress: ProgressFn | None) -> None:
     """Bulk-insert the new live rows, reporting progress per chunk."""
     total = len(rows)
-    write = _copy_chunk if conn.dialect.name == "postgresql" else _executemany_chunk
+    postgres = conn.dialect.name == "postgresql"
     for begin in range(0, total, INSERT_CHUNK):
         stop = min(begin + INSERT_CHUNK, total)
-        # Tuples are built per chunk, so only one chunk of them is ever in memory.
-        chunk = list(zip(
-            repeat(workspace_id), rows.metric.strings(begin, stop), rows.date.strings(begin, stop),
-            rows.granularity.strings(begin, stop), rows.value[begin:stop].tolist(), repeat(source),
-            rows.dimension.strings(begin, stop), repeat(batch_id), strict=False,
-        ))
-        write(conn, chunk)
+        # Rows are built per chunk from per-column lists (shared string objects), so only
+        # one chunk of them is ever in memory.
+        metric, day = rows.metric.strings(begin, stop), rows.date.strings(begin, stop)
+        gran, dimension = rows.granularity.strings(begin, stop), rows.dimension.strings(begin, stop)
+        value = rows.value[begin:stop].tolist()
+        if postgres:
+            _copy_chunk(conn, zip(repeat(workspace_id), metric, day, gran, value, repeat(source), dimension,
+                                  repeat(batch_id), strict=False))
+        else:
+            _executemany_chunk(conn, workspace_id, source, batch_id, zip(metric, day, gran, value, dimension, strict=True))
         if on_progress:
             on_progress(stop / total)
 
@@ -425,20 +464,36 @@ def _column_list(conn: Connection) -> tuple[str, str]:
     return prep.format_table(OBS), ", ".join(prep.quote(c) for c in INSERT_COLUMNS)
 
 
-def _executemany_chunk(conn: Connection, chunk: list[tuple]) -> None:
+def _sql_text(value: str) -> str:
+    """A SQL string literal (quotes doubled): the standard form, safe for any text."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _executemany_chunk(conn: Connection, workspace_id: int, source: str, batch_id: int,
+                       rows: Iterable[tuple[str, str, str, float, str]]) -> None:
+    """SQLite: one prepared INSERT run over ``rows`` (metric, date, granularity, value, dimension).
+
+    The values every row shares (workspace, source, import) are literals in the statement
+    rather than parameters: binding three fewer values per row is about a fifth of the insert.
+    """
     table, cols = _column_list(conn)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join([mark] * len(INSERT_COLUMNS))})"
-    conn.exec_driver_sql(sql, chunk)
+    sql = (f"INSERT INTO {table} ({cols}) VALUES ({int(workspace_id)}, ?, ?, ?, ?, {_sql_text(source)}, ?,"
+           f" {int(batch_id)})")
+    # The DB-API cursor takes the row iterator as it is (SQLAlchemy would want a list first).
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
 
 
-def _copy_chunk(conn: Connection, chunk: list[tuple]) -> None:
+def _copy_chunk(conn: Connection, rows: Iterable[tuple]) -> None:
     """PostgreSQL ``COPY ... FROM STDIN``: the fastest bulk path psycopg offers."""
     table, cols = _column_list(conn)
     with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
         f"COPY {table} ({cols}) FROM STDIN"
     ) as copy:
-        for row in chunk:
+        for row in rows:
             copy.write_row(row)
 
 

@@ -175,10 +175,11 @@ def _hash_mask(column: pd.Series) -> np.ndarray:
     vectorised test (text columns) or one cheap pass (workbook cells), not 200,000 matches.
     """
     if column.dtype == object:
+        # Workbook cells: test each distinct cell once (a date or label column has few).
         cells = column.to_numpy()
-        candidates = np.fromiter(
-            (isinstance(v, str) and v.lstrip()[:1] == "#" for v in cells), dtype=bool, count=len(cells)
-        )
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+        first = np.array([isinstance(v, str) and v.lstrip()[:1] == "#" for v in uniques] + [False], dtype=bool)
+        candidates = first[np.where(codes < 0, len(uniques), codes)]
     else:
         cells = column.to_numpy(dtype=object, na_value="")
         candidates = column.str.lstrip().str.startswith("#").to_numpy(dtype=bool, na_value=False)

@@ -409,3 +409,41 @@ def test_given_mapping_applies_is_remembered_and_reapplies(engine: Engine, ws: i
     again = store.import_file(engine, ws, b"Date,Mystery,Clicks\n2024-01-03,7,3\n", "m2.csv")
     assert again.status == "unchanged"
     assert store.actuals(engine, ws, "ctr") == [{"period": "2024-01", "value": pytest.approx(6 / 18)}]
+
+
+# --- bulk path details --------------------------------------------------------------------------
+
+
+def test_rows_are_written_in_live_key_order(engine: Engine, ws: int) -> None:
+    """Unsorted input is sorted (metric, date, granularity, dimension) before the insert."""
+    rows = [("2024-01-02", "impressions", 4, "B"), ("2024-01-01", "clicks", 2, "B"),
+            ("2024-01-02", "clicks", 3, "A"), ("2024-01-01", "impressions", 1, "A"),
+            ("2024-01-01", "clicks", 5, "A")]
+    store.store_parsed(engine, ws, parsed(rows), "order")
+    with engine.connect() as conn:
+        stored = conn.execute(text(
+            "SELECT metric, CAST(date AS VARCHAR), dimension, value FROM observation ORDER BY id"
+        )).all()
+    assert [tuple(r) for r in stored] == [
+        ("clicks", "2024-01-01", "A", 5.0), ("clicks", "2024-01-01", "B", 2.0), ("clicks", "2024-01-02", "A", 3.0),
+        ("impressions", "2024-01-01", "A", 1.0), ("impressions", "2024-01-02", "B", 4.0),
+    ]
+
+
+def test_far_apart_dates_and_a_quote_in_the_source(engine: Engine, ws: int) -> None:
+    """Dates decades apart (the sparse path) and a source name with a quote store exactly."""
+    rows = daily("clicks", {"1990-05-01": 1, "2024-01-01": 2, "2024-01-02": 3}, "x'y")
+    result = store.store_parsed(engine, ws, parsed(rows, source="o'hara"), "sparse")
+    assert (result.rows, result.start, result.end) == (3, date(1990, 5, 1), date(2024, 1, 2))
+    obs = store.load_observations(engine, ws, ["clicks"], sources="o'hara")
+    assert obs["date"].dt.strftime("%Y-%m-%d").tolist() == ["1990-05-01", "2024-01-01", "2024-01-02"]
+    assert obs["dimension"].tolist() == ["x'y"] * 3 and obs["value"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_dates_code_sparse_and_dense_alike() -> None:
+    days = pd.Series(pd.to_datetime(["2024-03-01", "1900-01-01", "2024-03-01", "2100-12-31"]))
+    coded, start, end = store._dates(days)
+    assert coded.strings() == ["2024-03-01", "1900-01-01", "2024-03-01", "2100-12-31"]
+    assert (start, end) == (date(1900, 1, 1), date(2100, 12, 31))
+    dense, _, _ = store._dates(pd.Series(pd.to_datetime(["2024-01-03", "2024-01-01", "2024-01-03"])))
+    assert (dense.codes.tolist(), dense.uniques.tolist()) == ([1, 0, 1], ["2024-01-01", "2024-01-03"])
