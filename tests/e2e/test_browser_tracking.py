@@ -34,7 +34,7 @@ from core.abtest import two_proportion_test
 from core.catalog import load_catalog
 from core.cli import main as kgi_main
 from core.db import make_engine
-from core.formatting import format_month, format_pct, format_value
+from core.formatting import format_day, format_month, format_pct, format_value
 from core.i18n import t
 from core.levers import levers_for
 from core.progress import gap_attribution, workspace_progress
@@ -150,7 +150,7 @@ def _check_dashboard(page: Any, db: Engine, ws_id: int, lang: str) -> None:
     behind = [k for k in progress.kpis if k.behind]
     assert behind, "the demo tells a story: some KPIs are behind"
     summary = t("track.dashboard.kpis_summary", lang, behind=len(behind), total=len(progress.kpis),
-                elapsed=format_pct(progress.elapsed), as_of=progress.as_of.isoformat())
+                elapsed=format_pct(progress.elapsed), as_of=format_day(progress.as_of, lang))
     assert summary in text
     for kpi in progress.kpis:
         card = page.locator('[data-testid="stVerticalBlock"]').filter(
