@@ -154,6 +154,20 @@ def metric(key: str) -> Metric:
     return load_catalog()[key]
 
 
+def display_name(metric: str, label: str, lang: str) -> str:
+    """What to call a goal: the user's own label, else the catalog's name, else the key."""
+    if label.strip():
+        return label
+    catalog = load_catalog()
+    return catalog[metric].name(lang) if metric in catalog else metric
+
+
+def unit_of(metric: str) -> str:
+    """The metric's unit; a key the catalog does not know is a plain count."""
+    catalog = load_catalog()
+    return catalog[metric].unit if metric in catalog else "count"
+
+
 @cache
 def synonym_index() -> dict[str, str]:
     """Normalised column synonym → metric key."""

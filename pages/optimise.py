@@ -12,15 +12,15 @@ from core.catalog import load_catalog
 from core.errors import KgiError
 from core.formatting import format_pct, format_pct_change
 from core.levers import levers_for
-from core.progress import GoalProgress, Progress, gap_attribution
+from core.progress import Progress, gap_attribution
 from ui import state
 from ui.track import (
     badge,
-    fmt,
     goal_title,
     no_data_note,
     progress_for,
     require_plan,
+    required_text,
     status_word,
     tt,
 )
@@ -60,14 +60,6 @@ def driver_gap(p: Progress) -> None:
                   kgi_target=format_pct_change(kgi.target_change_pct, lang)))
 
 
-def _needed(goal: GoalProgress, currency: str) -> str | None:
-    if goal.required_rate is None:
-        return None
-    key = {"additive": "track.required.additive", "rate": "track.required.rate",
-           "stock": "track.required.stock"}[goal.kind]
-    return tt(key, value=fmt(goal, goal.required_rate, currency, short=True))
-
-
 def behind_goals(p: Progress) -> None:
     goals = [g for g in p.goals() if g.behind or not g.has_data]
     st.subheader(tt("track.optimise.behind"), anchor=False)
@@ -82,7 +74,7 @@ def behind_goals(p: Progress) -> None:
                 no_data_note(goal)
                 continue
             st.caption(goal.sentence)
-            needed = _needed(goal, p.currency)
+            needed = required_text(goal, p.currency, even_on_track=True)
             if needed:
                 st.markdown(f":material/flag: {needed}")
             st.markdown(f"**{tt('track.optimise.levers')}**")

@@ -319,8 +319,9 @@ def _forecast_text(goal: GoalProgress, currency: str) -> tuple[str, str]:
                      high=fmt(goal, fc.high, currency, short=True))
 
 
-def _required_text(goal: GoalProgress, currency: str) -> str | None:
-    if goal.required_rate is None or goal.status == "on_track":
+def required_text(goal: GoalProgress, currency: str, *, even_on_track: bool = False) -> str | None:
+    """What the goal needs from now on, in words (nothing for a goal on track, unless asked)."""
+    if goal.required_rate is None or (goal.status == "on_track" and not even_on_track):
         return None
     key = {"additive": "track.required.additive", "rate": "track.required.rate",
            "stock": "track.required.stock"}[goal.kind]
@@ -356,7 +357,7 @@ def headline(goal: GoalProgress, p: Progress) -> None:
                          help=fmt(goal, goal.target, p.currency))
         st.markdown(f"**{goal.sentence}**")
         extra = [band] if band else []
-        required = _required_text(goal, p.currency)
+        required = required_text(goal, p.currency)
         if required:
             extra.append(required)
         if extra:
@@ -415,7 +416,7 @@ def why_and_what_to_try(progress: Progress) -> None:
                                needed=format_pct_change(worst.target_change_pct, lang)))
         for goal in behind:
             lever = next(iter(levers_for(goal.metric, lang, limit=1)), None)
-            needed = _required_text(goal, progress.currency)
+            needed = required_text(goal, progress.currency)
             line = tt("track.dashboard.try_line", goal=goal_title(goal), status=status_word(goal.status),
                       lever=lever.title if lever else tt("track.dashboard.no_lever"))
             st.markdown(f"- {line}" + (f" · {needed}" if needed else ""))

@@ -28,7 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.engine import Engine
 
-from core.catalog import load_catalog
+from core.catalog import display_name, load_catalog, unit_of
 from core.errors import KgiError
 from core.export.safe import (
     CHANGE_PCT_FORMAT,
@@ -86,15 +86,11 @@ class PlanItem:
 
     def name(self, lang: str) -> str:
         """The user's label, else the catalog's name in ``lang``, else the key."""
-        if self.label.strip():
-            return self.label
-        catalog = load_catalog()
-        return catalog[self.metric].name(lang) if self.metric in catalog else self.metric
+        return display_name(self.metric, self.label, lang)
 
     @property
     def unit(self) -> str:
-        catalog = load_catalog()
-        return catalog[self.metric].unit if self.metric in catalog else "count"
+        return unit_of(self.metric)
 
     @property
     def aggregation(self) -> str:

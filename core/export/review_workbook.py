@@ -22,7 +22,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.catalog import load_catalog
+from core.catalog import display_name, unit_of
 from core.errors import KgiError
 from core.export.safe import (
     ACHIEVEMENT_FORMAT,
@@ -94,15 +94,11 @@ class ReviewRow:
     months: tuple[MonthCell, ...] = ()
 
     def name(self, lang: str) -> str:
-        if self.label.strip():
-            return self.label
-        catalog = load_catalog()
-        return catalog[self.metric].name(lang) if self.metric in catalog else self.metric
+        return display_name(self.metric, self.label, lang)
 
     @property
     def unit(self) -> str:
-        catalog = load_catalog()
-        return catalog[self.metric].unit if self.metric in catalog else "count"
+        return unit_of(self.metric)
 
 
 @dataclass(frozen=True)
