@@ -69,9 +69,14 @@ class Decoded:
     workbook_format: str | None = None  # "xlsx" | "xls"
 
 
+# Any byte that is not white space, NUL or part of a byte-order mark: found at once in a real
+# file (unlike ``bytes.strip``, which copies the whole file to learn that it is not empty).
+_CONTENT_BYTE = re.compile(rb"[^ \t\r\n\x00\xef\xbb\xbf\xff\xfe]")
+
+
 def decode(data: bytes, file_name: str, max_bytes: int) -> Decoded:
     """Decide what ``data`` is and return its text (CSV/TSV) or its sheets (xlsx/xls)."""
-    if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+    if not data or not _CONTENT_BYTE.search(data):
         raise KgiError("import.file.empty", file=file_name)
     if len(data) > max_bytes:
         raise KgiError(

@@ -303,6 +303,13 @@ def granularity_of_header(name: str) -> str | None:
 
 def known_header_names() -> frozenset[str]:
     """Every name any source or the catalog knows: used to score header rows."""
+    return _known_header_names(id(registry()), id(synonym_index()))
+
+
+@cache
+def _known_header_names(_registry: int, _synonyms: int) -> frozenset[str]:
+    """Built once per registry and synonym index (both cached for the process, so their ids
+    name them): the header search asks for every row it scores."""
     reg = registry()
     names: set[str] = set(synonym_index())
     for source in reg.sources.values():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,10 @@ class RawTable:
     sheet_rows: SheetRows | None = field(default=None, repr=False)
     _uncached: set[tuple[int, int]] | None = field(default=None, init=False, repr=False)
     _distinct: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, init=False, repr=False)
+
+    def seed_distinct(self, index: int, codes: np.ndarray, uniques: np.ndarray) -> None:
+        """Give :meth:`distinct` a factorization computed elsewhere (the grid's column)."""
+        self._distinct[index] = (codes, uniques)
 
     def distinct(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """``pd.factorize`` of data column ``index`` (codes, distinct cells), computed once.
@@ -112,9 +117,22 @@ def _python_grid(text: str, delimiter: str) -> pd.DataFrame:
 
 
 def rows_grid(rows: list[list[Any]]) -> pd.DataFrame:
-    """Workbook rows (typed cells from calamine) as an object grid."""
+    """Workbook rows (typed cells from calamine) as an object grid.
+
+    calamine gives every row the sheet's full width and an empty cell as ``""`` (never
+    None), so the cells go into one 2-D object array in a single C pass (``fromiter`` over
+    the chained rows) and the frame is a view of it: ``DataFrame(rows)`` would transpose the
+    rows into columns and stack them back, and the NA clean-up would scan every cell again.
+    Ragged rows (not from calamine) take the general path, where the padding is cleaned.
+    """
     if not rows:
         return pd.DataFrame()
+    widths = set(map(len, rows))
+    if len(widths) == 1:
+        width = widths.pop()
+        if width:
+            cells = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width)
+            return pd.DataFrame(cells.reshape(len(rows), width), dtype=object, copy=False)
     grid = pd.DataFrame(rows, dtype=object)
     return grid.where(grid.notna(), "")
 
@@ -148,8 +166,9 @@ def tables_in_grid(grid: pd.DataFrame, *, sheet: str | None, workbook: bool) -> 
     """Split a grid into tables; rows before each header feed its metadata."""
     if grid.empty:
         return []
-    empty = _empty_mask(grid)
-    hashes = _hash_mask(grid.iloc[:, 0])
+    first = _first_column(grid.iloc[:, 0])
+    empty = _empty_mask(grid, first)
+    hashes = _hash_mask(grid.iloc[:, 0], first)
     tables: list[RawTable] = []
     meta: dict[str, Any] = {}
     pos, n = 0, len(grid)
@@ -159,7 +178,12 @@ def tables_in_grid(grid: pd.DataFrame, *, sheet: str | None, workbook: bool) -> 
             break
         meta = _preamble_meta(grid.iloc[pos:header_at], inherited=meta)
         end = _table_end(grid, header_at + 1, empty, hashes)
-        tables.append(_make_table(grid, header_at, end, empty, meta, sheet, workbook, score))
+        table = _make_table(grid, header_at, end, empty, meta, sheet, workbook, score)
+        if first is not None and table.headers and not table.description_rows:
+            # The table's first column is the grid's, cut: no need to hash its cells again.
+            rows = np.arange(header_at + 1, end)[~empty[header_at + 1 : end]]
+            table.seed_distinct(0, *_subset_codes(first[0][rows], first[1]))
+        tables.append(table)
         pos = end
     return tables
 
@@ -168,18 +192,41 @@ def tables_in_grid(grid: pd.DataFrame, *, sheet: str | None, workbook: bool) -> 
 _HASH_LINE = re.compile(r"#(?:\s|-|=|$)")
 
 
-def _hash_mask(column: pd.Series) -> np.ndarray:
+def _first_column(column: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pd.factorize`` of a workbook grid's first column (None for text grids).
+
+    Comment lines are found with it, and each table's first column (usually the date or
+    the label that totals rows use) reuses it instead of hashing every cell again.
+    """
+    if column.dtype != object:
+        return None
+    codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
+    return np.asarray(codes), np.asarray(uniques, dtype=object)
+
+
+def _subset_codes(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Factorized cells restricted to some rows: the distinct cells those rows hold, in the
+    order they were first seen in the whole column, and codes renumbered to match."""
+    present = np.zeros(len(uniques) + 1, dtype=bool)
+    present[codes] = True  # code -1 (a missing cell) marks the extra last slot, dropped below
+    present = present[:-1]
+    renumber = np.cumsum(present) - 1
+    return np.where(codes < 0, -1, renumber[codes]), uniques[present]
+
+
+def _hash_mask(column: pd.Series, first: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Rows whose first cell is a ``#`` comment line.
 
     Only text cells starting with ``#`` reach the regex: a 200,000-row column costs one
     vectorised test (text columns) or one cheap pass (workbook cells), not 200,000 matches.
     """
-    if column.dtype == object:
+    if first is not None:
         # Workbook cells: test each distinct cell once (a date or label column has few).
         cells = column.to_numpy()
-        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-        first = np.array([isinstance(v, str) and v.lstrip()[:1] == "#" for v in uniques] + [False], dtype=bool)
-        candidates = first[np.where(codes < 0, len(uniques), codes)]
+        codes, uniques = first
+        first_char = [isinstance(v, str) and v.lstrip()[:1] == "#" for v in uniques]
+        hit = np.array([*first_char, False], dtype=bool)
+        candidates = hit[np.where(codes < 0, len(uniques), codes)]
     else:
         cells = column.to_numpy(dtype=object, na_value="")
         candidates = column.str.lstrip().str.startswith("#").to_numpy(dtype=bool, na_value=False)
@@ -189,13 +236,21 @@ def _hash_mask(column: pd.Series) -> np.ndarray:
     return out
 
 
-def _empty_mask(grid: pd.DataFrame) -> np.ndarray:
-    """Rows whose every cell is blank (workbook: ``""``/missing; text: white space too)."""
+def _empty_mask(grid: pd.DataFrame, first: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Rows whose every cell is blank (workbook: ``""``/missing; text: white space too).
+
+    ``first`` is the factorized first column (:func:`_first_column`), when known: its cells
+    are then judged once per distinct value, and most grids need no other column.
+    """
     if all(pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype) for dtype in grid.dtypes):
         blank = np.ones(len(grid), dtype=bool)
-        for col in grid.columns:
+        for position, col in enumerate(grid.columns):
             values = grid[col]
-            if values.dtype == object:
+            if position == 0 and first is not None:
+                codes, uniques = first  # code -1: a missing cell, which is blank
+                blank_cell = np.array([isinstance(u, str) and u == "" for u in uniques] + [True], dtype=bool)
+                cell_blank = blank_cell[np.where(codes < 0, len(uniques), codes)]
+            elif values.dtype == object:
                 cells = values.to_numpy()
                 # numpy compares object cells in C; NA checks only where a cell is not "".
                 cell_blank = cells == ""
@@ -297,7 +352,7 @@ def _make_table(
     if not keep.all():
         body = body[keep]
     row_numbers = np.arange(header_at + 2, end + 1)[keep]
-    data = body.iloc[:, :width].copy()
+    data = body.iloc[:, :width]  # copy-on-write: a view until someone writes to it
     data.columns = range(width)
     extra = pd.Series("", index=body.index, dtype=object)
     if grid.shape[1] > width:

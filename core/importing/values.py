@@ -153,12 +153,16 @@ def parse_numbers(column: pd.Series, *, decimal: str = ".", percent: PercentMode
     return NumberResult(pd.Series(values, index=index), pd.Series(bad, index=index), had_percent, currency)
 
 
+_NUMBER_KINDS = frozenset({"floating", "integer", "mixed-integer-float"})
+
+
 def _all_floats(column: pd.Series) -> np.ndarray | None:
-    """The cells as float64 when every one is a Python float or int (a workbook's number
-    column, as calamine returns it), else None. One type scan and one C conversion instead
-    of ``pd.to_numeric`` over objects; ``bool`` (a subclass of int) is excluded on purpose."""
+    """The cells as float64 when every one is a float or an int (a workbook's number column,
+    as calamine returns it), else None. One C type scan (``infer_dtype``) and one C
+    conversion instead of ``pd.to_numeric`` over objects; ``bool``, ``None`` and ``Decimal``
+    cells make it "boolean"/"mixed"/"decimal", so they take the general path on purpose."""
     cells = column.to_numpy()
-    if not len(cells) or not set(map(type, cells)) <= {float, int}:
+    if not len(cells) or pd.api.types.infer_dtype(cells, skipna=False) not in _NUMBER_KINDS:
         return None
     return cells.astype(np.float64)
 
@@ -402,7 +406,8 @@ def _choose_format(texts: list[str], prefer: str | None) -> tuple[DateFormat | N
     return (_FORMATS_BY_KEY[key], assumed) if counts[key] else (None, False)
 
 
-def parse_dates(column: pd.Series, *, prefer: str | None = None, serials: bool = True) -> DateResult:
+def parse_dates(column: pd.Series, *, prefer: str | None = None, serials: bool = True,
+                distinct: tuple[np.ndarray, np.ndarray] | None = None) -> DateResult:
     """Parse a date column with one format chosen by majority over its distinct values.
 
     Parameters
@@ -412,6 +417,9 @@ def parse_dates(column: pd.Series, *, prefer: str | None = None, serials: bool =
         (Excel serial days, ``20240131``) when ``serials`` is true.
     prefer
         A :data:`DATE_FORMATS` key the source is known to use, to settle ``01/02/2024``.
+    distinct
+        ``pd.factorize(column, use_na_sentinel=True)`` when the caller already has it
+        (``RawTable.distinct``): hashing 200,000 date cells is most of this function's cost.
 
     Returns
     -------
@@ -420,10 +428,10 @@ def parse_dates(column: pd.Series, *, prefer: str | None = None, serials: bool =
         printed in the file, i.e. the account's time zone).
     """
     # Work on distinct values only: 200,000 daily rows hold a few hundred dates.
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    distinct = pd.Series(np.append(np.asarray(uniques, dtype=object), [None]), dtype=object)
-    result = _parse_distinct_dates(distinct, prefer=prefer, serials=serials)
-    take = np.where(codes < 0, len(distinct) - 1, codes)
+    codes, uniques = distinct if distinct is not None else pd.factorize(column, use_na_sentinel=True)
+    cells = pd.Series(np.append(np.asarray(uniques, dtype=object), [None]), dtype=object)
+    result = _parse_distinct_dates(cells, prefer=prefer, serials=serials)
+    take = np.where(codes < 0, len(cells) - 1, codes)
     index = column.index
     return DateResult(
         dates=pd.Series(result.dates.to_numpy()[take], index=index, dtype="datetime64[ns]"),
