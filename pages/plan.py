@@ -19,6 +19,7 @@ from core.models import Kgi, Kpi, Workspace
 from core.plans import get_plan, kgi_target, kpi_target, plan_driver_check
 from core.smart import describe_target
 from ui import state
+from ui.upload import source_label
 from ui.widgets import (
     LANGUAGE_NAMES,
     SMART_LETTERS,
@@ -85,7 +86,8 @@ def _smart_badges(kgi: Kgi) -> None:
         for letter, word in SMART_LETTERS:
             verdict = (criteria.get(word) or {}).get("verdict", "unknown")
             icon, color = VERDICT_STYLE.get(verdict, VERDICT_STYLE["unknown"])
-            st.badge(f"{letter} · {tr(f'ui.smart.{word}')}: {tr(f'ui.verdict.{verdict}')}",
+            st.badge(tr("ui.plan.smart_badge", letter=letter, word=tr(f"ui.smart.{word}"),
+                        verdict=tr(f"ui.verdict.{verdict}")),
                      icon=icon, color=color)
 
 
@@ -101,9 +103,15 @@ def _kpi_table(kpis: list[Kpi]) -> None:
             tr("ui.plan.col.baseline"): format_value(kpi.baseline, metric.unit, lang, ws.currency),
             tr("ui.plan.col.cadence"): t(f"ui.cadence.{kpi.cadence}", lang),
             tr("ui.plan.col.owner"): kpi.owner or "—",
-            tr("ui.plan.col.sources"): ", ".join(kpi.sources) or tr("ui.plan.all_sources"),
+            tr("ui.plan.col.sources"): _sources_text(kpi.sources) or tr("ui.plan.all_sources"),
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _sources_text(keys: list[str]) -> str:
+    """The sources a KPI counts, by the names people know them by (list separator per language)."""
+    sep = "、" if lang == "zh-TW" else ", "
+    return sep.join(source_label(key, lang) for key in keys)
 
 
 def _driver_line(check: DriverCheck | None) -> None:
