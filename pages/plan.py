@@ -139,6 +139,9 @@ def _driver_line(check: DriverCheck | None) -> None:
 def _downloads(workspace: Workspace) -> None:
     st.subheader(tr("ui.plan.download"), anchor=False)
     keep_choices("plan_split", "plan_lang")
+    kgi = get_plan(engine, workspace.id).kgi
+    # Start from the split the plan itself uses (the demo's is seasonal).
+    st.session_state.setdefault("plan_split", kgi.split if kgi is not None and kgi.split in SPLITS else "linear")
     with st.container(border=True):
         st.radio(
             tr("ui.plan.split"), SPLITS, key="plan_split", horizontal=True, format_func=_split_label,
