@@ -138,7 +138,8 @@ def format_value(
         return f"#{number:.0f}" if number.is_integer() else f"#{number:.1f}"
     if short:
         return _short_number(number, lang)
-    return f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+    # Counts are whole things: a forecast of 528,674.9 sessions reads as 528,675.
+    return f"{number:,.0f}" if number.is_integer() or abs(number) >= 100 else f"{number:,.1f}"
 
 
 def _to_year_month(period: str | date | datetime) -> tuple[int, int]:

@@ -140,3 +140,10 @@ def test_short_amounts_under_the_step_drop_decimals_from_100_up():
 
     assert format_value(1385.3, "currency", "zh-TW", short=True) == "NT$1,385"
     assert format_value(45.26, "currency", "en", "USD", short=True) == "US$45.3"
+
+
+def test_big_counts_have_no_decimal():
+    from core.formatting import format_value
+
+    assert format_value(528674.9, "count", "en") == "528,675"
+    assert format_value(12.5, "count", "en") == "12.5"
