@@ -37,6 +37,8 @@ from core.export.safe import (
     WRAP,
     clean_text,
     csv_safe,
+    grid_number,
+    grid_text,
     pp_format,
     print_setup,
     set_widths,
@@ -293,18 +295,6 @@ def _target_format(item: PlanItem, currency: str, lang: str) -> tuple[float | No
     return value, unit_format(item.unit, currency)
 
 
-def _number(ws: Worksheet, row: int, col: int, value: float | None, fmt: str) -> None:
-    cell = ws.cell(row=row, column=col, value=value)
-    cell.number_format = fmt
-    cell.border = GRID
-
-
-def _text(ws: Worksheet, row: int, col: int, value: object) -> None:
-    cell = write_text(ws.cell(row=row, column=col), value)
-    cell.border = GRID
-    cell.alignment = WRAP
-
-
 def _sources_text(item: PlanItem, lang: str) -> str:
     return ", ".join(item.sources) if item.sources else t("export.sources.all", lang)
 
@@ -325,7 +315,7 @@ def _kgi_sheet(ws: Worksheet, plan: PlanData, lang: str, split_label: str) -> No
     set_widths(ws, (22, 26, 60, 60))
     item = plan.kgi_item
     if plan.kgi is None or item is None:
-        _text(ws, row, 1, t("export.kgi.none", lang))
+        grid_text(ws, row, 1, t("export.kgi.none", lang))
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
         return
     kgi = plan.kgi
@@ -344,18 +334,18 @@ def _kgi_sheet(ws: Worksheet, plan: PlanData, lang: str, split_label: str) -> No
     ]
     for key, text, _ in fields:
         _label(ws, row, t(key, lang))
-        _text(ws, row, 2, text)
+        grid_text(ws, row, 2, text)
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
         row += 1
     for key, number, number_fmt in numbers:
         _label(ws, row, t(key, lang))
-        _number(ws, row, 2, number, number_fmt)
+        grid_number(ws, row, 2, number, number_fmt)
         row += 1
     _label(ws, row, t("export.kgi.period", lang))
-    _text(ws, row, 2, f"{period.start.isoformat()} – {period.end.isoformat()}")
+    grid_text(ws, row, 2, f"{period.start.isoformat()} – {period.end.isoformat()}")
     row += 1
     _label(ws, row, t("export.kgi.split", lang))
-    _text(ws, row, 2, split_label)
+    grid_text(ws, row, 2, split_label)
     ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
     _smart_table(ws, row + 2, plan.smart if plan.smart is not None else kgi.smart, lang)
 
@@ -383,7 +373,7 @@ def _smart_table(ws: Worksheet, row: int, smart: Mapping[str, Any] | None, lang:
     write_text(ws.cell(row=row, column=1), t("export.smart.header", lang)).font = SECTION_FONT
     criteria = (smart or {}).get("criteria") or {}
     if not criteria:
-        _text(ws, row + 1, 1, t("export.smart.none", lang))
+        grid_text(ws, row + 1, 1, t("export.smart.none", lang))
         return
     write_header(ws, row + 1, [t(f"export.smart.{k}", lang) for k in
                                ("criterion", "verdict", "reason", "fix")])
@@ -391,13 +381,13 @@ def _smart_table(ws: Worksheet, row: int, smart: Mapping[str, Any] | None, lang:
         entry = criteria.get(letter) or {}
         verdict = str(entry.get("verdict") or "unknown")
         r = row + offset
-        _text(ws, r, 1, t(f"export.smart.{letter}", lang))
-        _text(ws, r, 2, verdict_words(verdict, lang))
+        grid_text(ws, r, 1, t(f"export.smart.{letter}", lang))
+        grid_text(ws, r, 2, verdict_words(verdict, lang))
         ws.cell(row=r, column=2).fill = PatternFill(
             "solid", fgColor=VERDICT_FILLS.get(verdict, VERDICT_FILLS["unknown"])
         )
-        _text(ws, r, 3, entry.get("reason") or "")
-        _text(ws, r, 4, entry.get("fix") or "")
+        grid_text(ws, r, 3, entry.get("reason") or "")
+        grid_text(ws, r, 4, entry.get("fix") or "")
 
 
 # --- KPI sheet ---------------------------------------------------------------------------
@@ -421,24 +411,24 @@ def _kpi_sheet(ws: Worksheet, plan: PlanData, lang: str) -> None:
     set_widths(ws, (28, 20, 24, 12, 14, 14, 12, 14, 22, 30, 30)[: len(columns)])
     items = plan.kpi_items
     if not items:
-        _text(ws, header_row + 1, 1, t("export.kpis.none", lang))
+        grid_text(ws, header_row + 1, 1, t("export.kpis.none", lang))
         return
     for offset, item in enumerate(items, start=1):
         r = header_row + offset
         unit_fmt = unit_format(item.unit, currency)
         value, fmt = _target_format(item, currency, lang)
-        _text(ws, r, 1, item.name(lang))
-        _text(ws, r, 2, item.metric)
-        _text(ws, r, 3, target_form_words(item.target_kind, item.cadence, lang))
-        _number(ws, r, 4, value, fmt)
-        _number(ws, r, 5, item.baseline, unit_fmt)
-        _number(ws, r, 6, target_level(item, months), unit_fmt)
-        _text(ws, r, 7, cadence_words(item.cadence, lang))
-        _text(ws, r, 8, item.owner)
-        _text(ws, r, 9, _sources_text(item, lang) + _dims(item))
-        _text(ws, r, 10, item.note)
+        grid_text(ws, r, 1, item.name(lang))
+        grid_text(ws, r, 2, item.metric)
+        grid_text(ws, r, 3, target_form_words(item.target_kind, item.cadence, lang))
+        grid_number(ws, r, 4, value, fmt)
+        grid_number(ws, r, 5, item.baseline, unit_fmt)
+        grid_number(ws, r, 6, target_level(item, months), unit_fmt)
+        grid_text(ws, r, 7, cadence_words(item.cadence, lang))
+        grid_text(ws, r, 8, item.owner)
+        grid_text(ws, r, 9, _sources_text(item, lang) + _dims(item))
+        grid_text(ws, r, 10, item.note)
         if benchmark:
-            _text(ws, r, 11, benchmark(item, plan.workspace, lang, months))
+            grid_text(ws, r, 11, benchmark(item, plan.workspace, lang, months))
     last = header_row + len(items)
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(columns))}{last}"
     _driver_summary(ws, last + 2, plan, lang)
@@ -541,7 +531,7 @@ def _monthly_sheet(
     set_widths(ws, [14] + [18] * len(items))
     ws.row_dimensions[header_row].height = 45
     for offset, month in enumerate(months, start=1):
-        _text(ws, header_row + offset, 1, format_month(month, lang))
+        grid_text(ws, header_row + offset, 1, format_month(month, lang))
     total_row = header_row + len(months) + 1
     total_label = write_text(ws.cell(row=total_row, column=1), t("export.monthly.total", lang))
     total_label.font = Font(bold=True)
@@ -551,7 +541,7 @@ def _monthly_sheet(
         any_missing |= all(v is None for v in values)
         fmt = unit_format(item.unit, currency)
         for offset, value in enumerate(values, start=1):
-            _number(ws, header_row + offset, col, value, fmt)
+            grid_number(ws, header_row + offset, col, value, fmt)
         _total_cell(ws, total_row, col, item, values, len(months), header_row, fmt)
     note_row = total_row + 2
     write_text(ws.cell(row=note_row, column=1), t("export.monthly.level_note", lang))
@@ -678,13 +668,13 @@ def _help_sheet(ws: Worksheet, plan: PlanData, lang: str, actuals_name: str) -> 
              for c in catalog[m].components if c and c not in planned}
     for offset, key in enumerate(keys):
         r = first + offset
-        _text(ws, r, 1, key)
+        grid_text(ws, r, 1, key)
         name = catalog[key].name(lang) if key in catalog else key
         if key in rates and rates[key] in catalog:
             name += " — " + t("export.help.component", lang, rate=catalog[rates[key]].name(lang))
-        _text(ws, r, 2, name)
+        grid_text(ws, r, 2, name)
         unit = catalog[key].unit if key in catalog else "count"
-        _text(ws, r, 3, t(f"export.unit.{unit}", lang, currency=currency))
+        grid_text(ws, r, 3, t(f"export.unit.{unit}", lang, currency=currency))
     set_widths(ws, (26, 40, 44, 18, 18))
     if not template_metrics(plan):
         return None

@@ -26,10 +26,10 @@ from core.catalog import display_name, unit_of
 from core.errors import KgiError
 from core.export.safe import (
     ACHIEVEMENT_FORMAT,
-    GRID,
     SECTION_FONT,
-    WRAP,
     clean_text,
+    grid_number,
+    grid_text,
     print_setup,
     set_widths,
     unit_format,
@@ -150,18 +150,6 @@ def _style_status(cell, status: str) -> None:  # noqa: ANN001 - openpyxl cell
     cell.font = Font(bold=True, color=STATUS_FONTS[key])
 
 
-def _number(ws: Worksheet, row: int, col: int, value: float | None, fmt: str) -> None:
-    cell = ws.cell(row=row, column=col, value=value)
-    cell.number_format = fmt
-    cell.border = GRID
-
-
-def _text(ws: Worksheet, row: int, col: int, value: object) -> None:
-    cell = write_text(ws.cell(row=row, column=col), value)
-    cell.border = GRID
-    cell.alignment = WRAP
-
-
 def _band_rules(ws: Worksheet, ref: str, data: ReviewData) -> None:
     """Green / amber / red on achievement cells, by the workspace's bands."""
     on, risk = data.on_track_at, data.at_risk_at
@@ -189,16 +177,16 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 
 def _summary_row(ws: Worksheet, r: int, row: ReviewRow, lang: str, currency: str) -> None:
     fmt = unit_format(row.unit, currency)
-    _text(ws, r, 1, row.name(lang))
+    grid_text(ws, r, 1, row.name(lang))
     for col, value in enumerate((row.target, row.actual_to_date, row.expected_to_date), start=2):
-        _number(ws, r, col, value, fmt)
-    _number(ws, r, 5, row.pace_ratio, ACHIEVEMENT_FORMAT)
+        grid_number(ws, r, col, value, fmt)
+    grid_number(ws, r, 5, row.pace_ratio, ACHIEVEMENT_FORMAT)
     for col, value in enumerate((row.forecast, row.forecast_low, row.forecast_high,
                                  row.required_per_month), start=6):
-        _number(ws, r, col, value, fmt)
-    _text(ws, r, 10, status_words(row.status, lang))
+        grid_number(ws, r, col, value, fmt)
+    grid_text(ws, r, 10, status_words(row.status, lang))
     _style_status(ws.cell(row=r, column=10), row.status)
-    _text(ws, r, 11, row.sentence)
+    grid_text(ws, r, 11, row.sentence)
 
 
 def _summary_sheet(ws: Worksheet, data: ReviewData, lang: str) -> None:
@@ -217,13 +205,13 @@ def _summary_sheet(ws: Worksheet, data: ReviewData, lang: str) -> None:
     if data.kgi is not None:
         _summary_row(ws, row + 2, data.kgi, lang, currency)
     else:
-        _text(ws, row + 2, 1, t("export.review.no_kgi", lang))
+        grid_text(ws, row + 2, 1, t("export.review.no_kgi", lang))
     pace_refs = [f"E{row + 2}"]
     row += 4
     write_text(ws.cell(row=row, column=1), t("export.review.kpis", lang)).font = SECTION_FONT
     write_header(ws, row + 1, headers)
     if not data.rows:
-        _text(ws, row + 2, 1, t("export.review.no_kpis", lang))
+        grid_text(ws, row + 2, 1, t("export.review.no_kpis", lang))
     for offset, kpi in enumerate(data.rows, start=2):
         _summary_row(ws, row + offset, kpi, lang, currency)
     if data.rows:
@@ -259,13 +247,13 @@ def _achievement_sheet(ws: Worksheet, data: ReviewData, lang: str) -> None:
     rows = data.all_rows
     for offset, (kind, row) in enumerate(rows, start=1):
         r = header_row + offset
-        _text(ws, r, 1, f"{t('export.type.' + kind, lang)}: {row.name(lang)}")
-        _text(ws, r, 2, row.metric)
+        grid_text(ws, r, 1, f"{t('export.type.' + kind, lang)}: {row.name(lang)}")
+        grid_text(ws, r, 2, row.metric)
         cells = {c.period: c for c in row.months}
         for col, period in enumerate(periods, start=3):
             cell = cells.get(period)
-            _number(ws, r, col, cell.achievement if cell else None, ACHIEVEMENT_FORMAT)
-        _text(ws, r, status_col, status_words(row.status, lang))
+            grid_number(ws, r, col, cell.achievement if cell else None, ACHIEVEMENT_FORMAT)
+        grid_text(ws, r, status_col, status_words(row.status, lang))
         _style_status(ws.cell(row=r, column=status_col), row.status)
     if rows and periods:
         last = get_column_letter(2 + len(periods))
@@ -294,13 +282,13 @@ def _detail_sheet(ws: Worksheet, data: ReviewData, lang: str) -> None:
             if cell.period > data.month:
                 continue
             r += 1
-            _text(ws, r, 1, f"{t('export.type.' + kind, lang)}: {row.name(lang)}")
-            _text(ws, r, 2, row.metric)
-            _text(ws, r, 3, format_month(cell.period, lang))
-            _number(ws, r, 4, cell.target, fmt)
-            _number(ws, r, 5, cell.actual, fmt)
-            _number(ws, r, 6, cell.achievement, ACHIEVEMENT_FORMAT)
-            _text(ws, r, 7, status_words(cell.status, lang))
+            grid_text(ws, r, 1, f"{t('export.type.' + kind, lang)}: {row.name(lang)}")
+            grid_text(ws, r, 2, row.metric)
+            grid_text(ws, r, 3, format_month(cell.period, lang))
+            grid_number(ws, r, 4, cell.target, fmt)
+            grid_number(ws, r, 5, cell.actual, fmt)
+            grid_number(ws, r, 6, cell.achievement, ACHIEVEMENT_FORMAT)
+            grid_text(ws, r, 7, status_words(cell.status, lang))
             _style_status(ws.cell(row=r, column=7), cell.status)
     if r > header_row:
         _band_rules(ws, f"F{header_row + 1}:F{r}", data)

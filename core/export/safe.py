@@ -180,3 +180,17 @@ def print_setup(ws: Worksheet, title_rows: str | None = None) -> None:
     ws.page_margins.left = ws.page_margins.right = 0.4
     if title_rows:
         ws.print_title_rows = title_rows
+
+
+def grid_number(ws: Worksheet, row: int, col: int, value: float | None, fmt: str) -> None:
+    """A number in a table cell: its format and the table's thin grid."""
+    cell = ws.cell(row=row, column=col, value=value)
+    cell.number_format = fmt
+    cell.border = GRID
+
+
+def grid_text(ws: Worksheet, row: int, col: int, value: object) -> None:
+    """Text in a table cell, always stored as text, wrapped, with the table's grid."""
+    cell = write_text(ws.cell(row=row, column=col), value)
+    cell.border = GRID
+    cell.alignment = WRAP
