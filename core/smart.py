@@ -11,6 +11,9 @@ Decisions worth knowing:
 
 * Relative periods (「一年內」, "within 6 months") and deadlines ("by Dec 2025", 「年底前」) start
   at ``start``; without one, ``start`` is the first day of the current month.
+* A deadline that names a day (「2025 年 6 月 30 日前」, 「114 年 6 月 30 日前」 in ROC years,
+  "by June 30, 2025", "by 6/30/2025" in US order) ends on that day. A day that does not exist
+  (2025-02-30) is kept in ``ParsedGoal.notes`` (see :func:`invalid_date`) and fails Time-bound.
 * An absolute increase of followers (「IG 追蹤數成長 10,000 人」, "+10,000 followers a month")
   becomes a count of ``new_followers`` per cadence, or per ``"period"`` without a cadence. On
   other metrics an absolute increase is a ``count_per_cadence`` too, flagged ``increment=True``
@@ -236,6 +239,12 @@ class _PeriodHit:
     period: Period | None
     relative: bool = False
     deadline: date | None = None
+    invalid_date: str | None = None  # a day that does not exist, as written: "2025-02-30"
+
+
+# ParsedGoal has no field for a date that does not exist; the parser leaves it in ``notes``
+# with this prefix so Time-bound can name it instead of saying "no deadline".
+INVALID_DATE_NOTE = "invalid_date:"
 
 
 def _quarter_of(day: date) -> int:
@@ -246,6 +255,21 @@ def _deadline(start: date, end: date) -> _PeriodHit:
     if end < start:
         return _PeriodHit(None, deadline=end)
     return _PeriodHit(Period(start, end), deadline=end)
+
+
+def _day_deadline(start: date, year: int, month: int, day: int) -> _PeriodHit:
+    """A deadline on a named day; a day that does not exist (2025-02-30) is kept, not raised."""
+    try:
+        end = date(year, month, day)
+    except ValueError:
+        return _PeriodHit(None, invalid_date=f"{year:04d}-{month:02d}-{day:02d}")
+    return _deadline(start, end)
+
+
+def _zh_year(token: str) -> int:
+    """「114」年 is a ROC (Minguo) year: +1911. Only years under 1000 written before 年 get here."""
+    year = int(token)
+    return year + 1911 if year < 1000 else year
 
 
 def _en_count(token: str) -> float:
@@ -307,7 +331,7 @@ def _period_rules(start: date) -> list[tuple[re.Pattern[str], Any]]:
     zh_n = f"(?P<n>\\d+(?:\\.\\d+)?|{_ZH_NUM}|半)"
     en_n = r"(?P<n>\d+(?:\.\d+)?|half a|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four)"
     y4 = r"(?P<y>20\d{2})"
-    return [
+    return [*_day_rules(start), *[
         # --- zh-TW ---
         (re.compile(f"(?:在|於)?{zh_n}(?:個)?(?P<u>年|個月|季|週|周|星期|天|日)(?:內|之內|以內)"),
          lambda m: _relative(start, zh_to_number(m.group("n")), m.group("u"))),
@@ -381,6 +405,42 @@ def _period_rules(start: date) -> list[tuple[re.Pattern[str], Any]]:
         (re.compile(r"this\s+month"), lambda m: _PeriodHit(Period.month(y0, start.month))),
         (re.compile(r"(?<![\d,.$])(?P<y>20\d{2})(?![\d,.%])(?!\s*(?:人|元|篇|個|次|萬|千))"),
          lambda m: _PeriodHit(Period.year(int(m.group("y"))))),
+    ]]
+
+
+def _day_rules(start: date) -> list[tuple[re.Pattern[str], Any]]:
+    """Deadlines that name a day. They come before every month or year rule, which would
+    otherwise read 「2025 年 6 月 30 日前」 as June 2025 and "by June 30, 2025" as a month.
+
+    A day-level date is always a deadline (period ``start`` → that day), with or without
+    「前」 / "by": "before 2025-06-30" also ends on the 30th, as 「6 月 30 日前」 does in zh-TW.
+    """
+    def ymd(m: re.Match[str], year: int | None = None) -> _PeriodHit:
+        month = m.groupdict().get("m")
+        month_num = int(month) if month else _MONTHS_EN[m.group("mon")]
+        return _day_deadline(start, year or int(m.group("y")), month_num, int(m.group("d")))
+
+    before = r"(?:前|以前|之前|為止)?"
+    # \b: "on" must be a word, not the end of "conversion" in "conversion 2025-06-30".
+    by_en = r"(?:\b(?:by|before|until|till|through|on\s+or\s+before|no\s+later\s+than|on)\s+)?(?:the\s+)?"
+    day_en = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+    mon_en = f"\\b(?P<mon>{_MONTH_RE})\\.?"
+    year_sep = r"(?:\s*,\s*|\s+)"
+    return [
+        # zh-TW: 「2025 年 6 月 30 日前」, ROC 「114 年 6 月 30 日前」 (114 + 1911 = 2025).
+        (re.compile(f"(?:在|於|截至|截止)?(?<!\\d)(?P<y>20\\d{{2}}|\\d{{2,3}})年(?P<m>\\d{{1,2}})月(?P<d>\\d{{1,2}})[日號]{before}"),
+         lambda m: ymd(m, _zh_year(m.group("y")))),
+        # Numeric year-first: 2025/6/30, 2025-06-30, 2025.6.30 (both languages).
+        (re.compile(f"(?:在|於|截至|截止)?{by_en}(?<![\\d.])(?P<y>20\\d{{2}})(?P<sep>[/\\-.])(?P<m>\\d{{1,2}})(?P=sep)"
+                    f"(?P<d>\\d{{1,2}})(?![\\d.]){before}"),
+         ymd),
+        # US order, month first: 6/30/2025 is June 30 (never read as day/month).
+        (re.compile(f"{by_en}(?<![\\d/])(?P<m>\\d{{1,2}})/(?P<d>\\d{{1,2}})/(?P<y>20\\d{{2}})(?![\\d/]){before}"),
+         ymd),
+        # "June 30, 2025", "Jun 30 2025", "June 30th, 2025".
+        (re.compile(f"{by_en}{mon_en}\\s*{day_en}{year_sep}(?P<y>20\\d{{2}})\\b"), ymd),
+        # "30 June 2025", "the 30th of June, 2025".
+        (re.compile(f"{by_en}(?<![\\d,.$])\\b{day_en}\\s+(?:of\\s+)?{mon_en}{year_sep}(?P<y>20\\d{{2}})\\b"), ymd),
     ]
 
 
@@ -523,6 +583,8 @@ def parse_goal(text: str, lang: str | None = None, start: date | None = None, *,
         goal.period = hit.period
         goal.period_relative = hit.relative
         goal.deadline = hit.deadline
+        if hit.invalid_date:
+            goal.notes = (*goal.notes, INVALID_DATE_NOTE + hit.invalid_date)
     goal.cadence, s = _extract_cadence(s)
 
     spans = _find_metrics(s)
@@ -549,7 +611,7 @@ def parse_goal(text: str, lang: str | None = None, start: date | None = None, *,
     if goal.target and goal.target.kind == "rank" and goal.metric in (None, "keywords_top3"):
         goal.metric = "keyword_position"
     if not any((goal.metric, goal.direction, goal.target, goal.period, goal.cadence,
-                goal.deadline)):
+                goal.deadline, goal.notes)):
         goal.understood = False
     return goal
 
@@ -1060,12 +1122,23 @@ def _has(key: str) -> bool:
 # --- Time-bound --------------------------------------------------------------------------
 
 
+def invalid_date(goal: ParsedGoal) -> str | None:
+    """The impossible day the sentence named ("2025-02-30"), if any."""
+    for note in goal.notes:
+        if note.startswith(INVALID_DATE_NOTE):
+            return note.removeprefix(INVALID_DATE_NOTE)
+    return None
+
+
 def _time_bound(goal: ParsedGoal, lang: str, role: str) -> Criterion:
     if goal.period is not None:
         key = "smart.t.relative" if goal.period_relative else "smart.t.absolute"
         return _c("pass", lang, key, start=goal.period.start.isoformat(), end=goal.period.end.isoformat())
     if goal.deadline is not None:
         return _c("fail", lang, "smart.t.past", "smart.t.past.fix", end=goal.deadline.isoformat())
+    invalid = invalid_date(goal)
+    if invalid is not None:
+        return _c("fail", lang, "smart.t.invalid_date", "smart.t.invalid_date.fix", date=invalid)
     if goal.cadence is not None:
         cadence = t(f"smart.cadence.{goal.cadence}", lang)
         if role == "kpi":

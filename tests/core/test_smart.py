@@ -106,6 +106,23 @@ CASES: list[tuple] = [
     ("Email click rate at least 2.5% every month", "email_ctr", "reach", "threshold", 0.025, _, _, "pass", "pass", "warn"),
     ("CTR of 300% by 2025", "ctr", "reach", "level", 3, "2025-01-01", "2025-12-31", "pass", "fail", "pass"),
     ("Raise conversion rate by 30% relative in 2025", "conversion_rate", "increase", "change_pct", 30, "2025-01-01", "2025-12-31", "pass", "pass", "pass"),
+    # --- deadlines that name a day: the period runs from START to that day ---
+    ("2025 年 6 月 30 日前營收成長 20%", "revenue", "increase", "change_pct", 20, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("2025/6/30 前自然流量提升 50%", "organic_sessions", "increase", "change_pct", 50, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("2025-06-30 前訂單數成長 15%", "orders", "increase", "change_pct", 15, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("在 2025 年 6 月 30 日之前付費會員數達到 50,000 人", "paid_members", "reach", "level", 50000, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("114 年 6 月 30 日前營收成長 20%", "revenue", "increase", "change_pct", 20, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("2025 年 6 月 30 日前營收增加 30 萬", "revenue", "increase", "count_per_cadence", 300000, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("營收在 114 年 12 月 31 日前達到 NT$300 萬", "revenue", "reach", "level", 3_000_000, "2025-01-01", "2025-12-31", "pass", "pass", "pass"),
+    ("2025 年 2 月 30 日前營收成長 20%", "revenue", "increase", "change_pct", 20, _, _, "pass", "pass", "fail"),
+    ("Grow revenue 20% by June 30, 2025", "revenue", "increase", "change_pct", 20, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("Grow organic traffic 50% by 30 June 2025", "organic_sessions", "increase", "change_pct", 50, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("Increase orders 15% by Jun 30 2025", "orders", "increase", "change_pct", 15, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("Reduce CPA 20% before 2025-06-30", "cpa", "decrease", "change_pct", -20, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("Reach 50,000 paid members by 2025-06-30", "paid_members", "reach", "level", 50000, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("Keep CPA under $30 by 6/30/2025", "cpa", "decrease", "ceiling", 30, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("Grow revenue by $30,000 by June 30, 2025", "revenue", "increase", "count_per_cadence", 30000, "2025-01-01", "2025-06-30", "pass", "pass", "pass"),
+    ("Grow revenue 20% by 2025-02-30", "revenue", "increase", "change_pct", 20, _, _, "pass", "pass", "fail"),
 ]
 
 
@@ -365,3 +382,59 @@ def test_increment_is_measured_against_the_stock() -> None:
     members = _monthly([10000 * 1.03**i for i in range(12)], start="2024-01")
     # +5,000 on the last value (~13,842) is +36%; the trend shows +42.6% a year: pass.
     assert check_smart(goal, history=members).criteria["achievable"].verdict == "pass"
+
+
+# --- day-level deadlines ---------------------------------------------------------------
+
+
+def test_us_order_for_slashes_after_the_month() -> None:
+    # 3/6/2025 is March 6 (US order), never 3 June.
+    goal = parse_goal("Grow revenue 20% by 3/6/2025", start=START)
+    assert goal.period == Period(START, date(2025, 3, 6)) and goal.deadline == date(2025, 3, 6)
+
+
+def test_roc_year_only_before_nian() -> None:
+    assert parse_goal("99 年 12 月 31 日前營收成長 20%", start=date(2010, 1, 1)).deadline == date(2010, 12, 31)
+    assert parse_goal("2025 年 6 月 30 日前營收成長 20%", start=START).deadline == date(2025, 6, 30)
+
+
+def test_date_and_amount_together() -> None:
+    goal = parse_goal("Get 30 new customers by June 30, 2025", start=START)
+    assert goal.metric == "new_customers" and goal.target is not None and goal.target.value == 30
+    assert goal.period == Period(START, date(2025, 6, 30))
+    zh = parse_goal("2025/6/30 前客單價提升到 $30", start=START)
+    assert zh.target == Target("level", 30.0) and zh.period == Period(START, date(2025, 6, 30))
+
+
+def test_on_before_a_date_keeps_the_metric_word() -> None:
+    # "on" ends "conversion": the date rule must not swallow it.
+    goal = parse_goal("Raise conversion rate to 3% on 2025-06-30", start=START)
+    assert goal.metric == "conversion_rate" and goal.period == Period(START, date(2025, 6, 30))
+
+
+def test_day_deadline_before_start_fails_time_bound() -> None:
+    goal = parse_goal("Grow revenue 20% by June 30, 2024", start=START)
+    assert goal.period is None and goal.deadline == date(2024, 6, 30)
+    assert check_smart(goal).criteria["time_bound"].verdict == "fail"
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("2025 年 2 月 30 日前營收成長 20%", "2025-02-30"),
+    ("Grow revenue 30% by June 31, 2025", "2025-06-31"),
+    ("Grow revenue 20% by 13/30/2025", "2025-13-30"),
+])
+def test_impossible_day_fails_time_bound_in_both_languages(text: str, written: str) -> None:
+    goal = parse_goal(text, start=START)
+    assert goal.period is None and goal.deadline is None
+    zh = check_smart(goal, lang="zh-TW").criteria["time_bound"]
+    assert zh.verdict == "fail"
+    assert zh.reason == f"期限 {written} 不是有效的日期：那個月沒有這一天。"
+    assert "2025 年 6 月 30 日前" in zh.fix
+    en = check_smart(goal, lang="en").criteria["time_bound"]
+    assert en.reason == f"The deadline {written} is not a real date: that month has no such day."
+
+
+def test_impossible_day_alone_is_still_understood() -> None:
+    goal = parse_goal("by 2025-02-30", start=START)
+    assert goal.understood
+    assert check_smart(goal, lang="en").criteria["time_bound"].reason.startswith("The deadline 2025-02-30")
