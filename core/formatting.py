@@ -163,6 +163,21 @@ def format_month(period: str | date | datetime, lang: str) -> str:
     return f"{_MONTHS_EN[month - 1]} {year}"
 
 
+def format_month_tick(period: str | date | datetime, lang: str, *, with_year: bool) -> str:
+    """A chart's month tick: short (``3 月`` / ``Mar``), the year on a second line where asked
+    (the first tick and every January), so twelve ticks fit side by side."""
+    year, month = _to_year_month(period)
+    if _is_zh(lang):
+        return f"{year} 年<br>{month} 月" if with_year else f"{month} 月"
+    name = _MONTHS_EN[month - 1]
+    return f"{name}<br>{year}" if with_year else name
+
+
+def month_ticks(periods: list[str], lang: str) -> list[str]:
+    """:func:`format_month_tick` for a run of ``"YYYY-MM"`` periods."""
+    return [format_month_tick(p, lang, with_year=i == 0 or p.endswith("-01")) for i, p in enumerate(periods)]
+
+
 def format_day(day: date | datetime, lang: str) -> str:
     """A calendar day for people: ``2026 年 11 月 25 日`` / ``25 Nov 2026``."""
     if _is_zh(lang):

@@ -15,7 +15,7 @@ from core.levers import levers_for
 from core.progress import Progress, gap_attribution
 from ui import state
 from ui.track import (
-    badge,
+    goal_header,
     goal_title,
     no_data_note,
     progress_for,
@@ -67,9 +67,7 @@ def behind_goals(p: Progress) -> None:
         st.success(tt("track.optimise.all_on_track"), icon=":material/check_circle:")
     for goal in goals:
         with st.container(border=True):
-            with st.container(horizontal=True, vertical_alignment="center"):
-                st.markdown(f"**{('KGI · ' if goal.role == 'kgi' else '') + goal_title(goal)}**")
-                badge(goal.status)
+            goal_header(goal, "KGI · " if goal.role == "kgi" else "")
             if not goal.has_data:
                 no_data_note(goal)
                 continue

@@ -20,7 +20,14 @@ import streamlit as st
 
 from core.catalog import load_catalog
 from core.db import database_url
-from core.formatting import format_day, format_month, format_pct, format_pct_change, format_value
+from core.formatting import (
+    format_day,
+    format_month,
+    format_pct,
+    format_pct_change,
+    format_value,
+    month_ticks,
+)
 from core.i18n import t
 from core.levers import levers_for
 from core.progress import (
@@ -147,9 +154,15 @@ def _layout(fig: go.Figure, height: int = 360, title: str | None = None) -> go.F
     fig.update_layout(
         title={"text": title or "", "font": {"size": 15}, "x": 0, "xanchor": "left"},
         height=height, margin={"l": 10, "r": 10, "t": 50 if title else 30, "b": 10},
-        legend={"orientation": "h", "y": -0.15}, hovermode="x unified",
+        legend={"orientation": "h", "y": -0.28}, hovermode="x unified",
     )
     return fig
+
+
+def _month_axis(fig: go.Figure, goal: GoalProgress, labels: list[str]) -> None:
+    """Month categories keep their full names (the hover shows them); the ticks are short."""
+    fig.update_xaxes(tickvals=labels, ticktext=month_ticks([r.period for r in goal.monthly], state.lang()),
+                     tickangle=0, title=tt("track.chart.month_axis"))
 
 
 def cumulative_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
@@ -185,8 +198,8 @@ def cumulative_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
             fig.add_trace(go.Scatter(x=[start, end], y=[ys[-1], fc.value], name=tt("track.chart.forecast"),
                                      mode="lines", line={"dash": "dot", "color": "#1f6f8b"}))
     # Month ticks in the user's language (plotly's own are English), values in its number style.
-    fig.update_xaxes(tickvals=x, ticktext=[format_month(r.period, lang) for r in goal.monthly],
-                     title=tt("track.chart.month_axis"))
+    fig.update_xaxes(tickvals=x, ticktext=month_ticks([r.period for r in goal.monthly], lang),
+                     tickangle=0, hoverformat="%Y-%m-%d", title=tt("track.chart.month_axis"))
     fig.update_yaxes(title=goal_title(goal), tickformat="~s" if lang == "en" else ",.0f")
     return _layout(fig, title=tt("track.chart.cumulative_title", goal=goal_title(goal)))
 
@@ -203,7 +216,7 @@ def level_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
         name=tt("track.chart.actual"), mode="lines+markers", line={"width": 3, "color": "#1f6f8b"},
     ))
     fig.update_yaxes(title=goal_title(goal) + (" (%)" if scale != 1 else ""))
-    fig.update_xaxes(title=tt("track.chart.month_axis"))
+    _month_axis(fig, goal, labels)
     del progress
     return _layout(fig, title=tt("track.chart.level_title", goal=goal_title(goal)))
 
@@ -224,7 +237,7 @@ def monthly_figure(goal: GoalProgress) -> go.Figure:
         name=tt("track.chart.monthly_target"), mode="lines+markers",
         line={"dash": "dash", "color": "#d97706"},
     ))
-    fig.update_xaxes(title=tt("track.chart.month_axis"))
+    _month_axis(fig, goal, labels)
     fig.update_yaxes(title=goal_title(goal) + (" (%)" if scale != 1 else ""))
     return _layout(fig, title=tt("track.chart.monthly_title", goal=goal_title(goal)))
 
@@ -376,11 +389,16 @@ def kpi_cards(progress: Progress) -> None:
             kpi_card(goal, progress)
 
 
+def goal_header(goal: GoalProgress, prefix: str = "") -> None:
+    """A goal's name and its status badge (icon and word) on one line."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown(f"**{prefix}{goal_title(goal)}**")
+        badge(goal.status)
+
+
 def kpi_card(goal: GoalProgress, p: Progress) -> None:
     with st.container(border=True, height="stretch"):
-        with st.container(horizontal=True, vertical_alignment="center"):
-            st.markdown(f"**{goal_title(goal)}**")
-            badge(goal.status)
+        goal_header(goal)
         if not goal.has_data:
             no_data_note(goal)
             return
