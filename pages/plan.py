@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.catalog import load_catalog
+from core.db import database_url, get_engine
 from core.drivers import DriverCheck
 from core.errors import KgiError
 from core.export.plan_workbook import plan_csv_bytes, plan_workbook_bytes
@@ -17,6 +18,7 @@ from core.formatting import format_pct_change, format_value
 from core.i18n import LANGUAGES, t
 from core.models import Kgi, Kpi, Workspace
 from core.plans import get_plan, kgi_target, kpi_target, plan_driver_check
+from core.progress import data_stamp
 from core.smart import describe_target
 from ui import state
 from ui.upload import source_label
@@ -136,6 +138,16 @@ def _driver_line(check: DriverCheck | None) -> None:
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _plan_files(url: str, workspace_id: int, stamp: tuple, file_lang: str, split: str) -> tuple[bytes, bytes]:
+    """The workbook and the CSV, built once per plan version (``stamp``), language and split:
+    a click elsewhere on the page rebuilds nothing."""
+    del stamp  # part of the cache key only
+    engine_for_url = get_engine(url)
+    return (plan_workbook_bytes(engine_for_url, workspace_id, file_lang, split=split),
+            plan_csv_bytes(engine_for_url, workspace_id, file_lang))
+
+
 def _downloads(workspace: Workspace) -> None:
     st.subheader(tr("ui.plan.download"), anchor=False)
     keep_choices("plan_split", "plan_lang")
@@ -155,8 +167,8 @@ def _downloads(workspace: Workspace) -> None:
         split = st.session_state.get("plan_split") or "linear"
         file_lang = st.session_state.get("plan_lang") or lang
         try:
-            workbook = plan_workbook_bytes(engine, workspace.id, file_lang, split=split)
-            csv = plan_csv_bytes(engine, workspace.id, file_lang)
+            workbook, csv = _plan_files(database_url(), workspace.id, data_stamp(engine, workspace.id),
+                                        file_lang, split)
         except KgiError as exc:
             show_error(exc)
             return
