@@ -12,12 +12,14 @@ from typing import Any
 import streamlit as st
 
 from core.catalog import load_catalog
+from core.db import database_url, get_engine
 from core.errors import KgiError
 from core.goals import TARGET_KINDS
 from core.i18n import t
 from core.models import Workspace
 from core.plans import clear_draft, get_plan, load_draft, preview_kgi, save_draft, save_kgi
-from core.smart import parse_goal
+from core.progress import data_stamp
+from core.smart import SmartResult, parse_goal
 from core.templates import business_type, kgi_examples
 from ui import state
 from ui.units import (
@@ -110,6 +112,15 @@ def _save_draft() -> None:
 
 def _overrides() -> dict[str, Any]:
     return {k: v for k, v in _core_values().items() if v is not None}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _check(url: str, workspace_id: int, stamp: tuple, text: str, check_lang: str,
+           overrides: tuple[tuple[str, Any], ...]) -> SmartResult:
+    """The live SMART check, once per sentence, fields and data version: a rerun for another
+    widget does not read the workspace's history again."""
+    del stamp  # part of the cache key only
+    return preview_kgi(get_engine(url), workspace_id, text, check_lang, **dict(overrides))[1]
 
 
 # -- callbacks ----------------------------------------------------------------------------
@@ -227,7 +238,8 @@ text = ss.get("kgi_text", "")
 result = None
 if text.strip():
     try:
-        _, result = preview_kgi(engine, ws.id, text, lang, **_overrides())
+        result = _check(database_url(), ws.id, data_stamp(engine, ws.id), text, lang,
+                        tuple(sorted(_overrides().items())))
     except KgiError as exc:
         show_error(exc)
     if result is not None:
