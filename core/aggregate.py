@@ -5,9 +5,10 @@ The rule for each metric comes from the catalog, never from code about a particu
 ``sum``
     Counts and money add up.
 ``ratio``
-    Σ numerator / Σ denominator over the period, never a mean of daily rates. Within a period
-    only sources that report *both* parts count, so Meta clicks without Meta impressions do
-    not inflate a blended CTR. When neither part was imported for a period but the rate itself
+    Σ numerator / Σ denominator over the period, never a mean of daily rates. Only the
+    (source, month) cells where *both* parts were reported count, so Meta clicks without Meta
+    impressions do not inflate a blended CTR, and twelve months of revenue are not divided by
+    six months of orders. When neither part was imported for a period but the rate itself
     was (a hand-kept sheet with a "轉換率" column and nothing else), the period's value falls
     back to the plain mean of the stored rates: there is no weight to do better with, and the
     numbers people typed are all there is.
@@ -116,11 +117,13 @@ def _sum(frame: pd.DataFrame, key: str) -> pd.Series:
 def _ratio(frame: pd.DataFrame, m: Metric) -> pd.Series:
     num, den = m.numerator or "", m.denominator or ""
     parts = frame.loc[frame["metric"].isin([num, den])]
+    parts = parts.assign(month=period_labels(parts["date"], "month"))
     by_source = (
-        parts.groupby(["period", "source", "metric"])["value"].sum().unstack("metric")
+        parts.groupby(["period", "month", "source", "metric"])["value"].sum().unstack("metric")
         .reindex(columns=[num, den])
     )
-    # A source counts in a period only when it reported both parts there.
+    # A source counts in a month only when it reported both parts there: revenue for twelve
+    # months over orders for six is not an average order value.
     both = by_source.dropna()
     sums = both.groupby(level="period").sum()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -368,17 +371,38 @@ class RangeAggregator:
         den, den_n = self._per_source_day(self._rows(self.metric.denominator or ""))
         stored = self._rows(self.metric.key)
         stored_sum, stored_n = self._per_day(stored), self._per_day(stored, self._counts)
+        month_of_day = self.days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        self._ratio_parts = (num, num_n, den, den_n, month_of_day)
 
         def total(i0: int, i1: int) -> float | None:
-            # A source counts in a range only when it reported both parts there.
-            both = (num_n[:, i0:i1].sum(axis=1) > 0) & (den_n[:, i0:i1].sum(axis=1) > 0)
-            if both.any():
-                top, bottom = num[both, i0:i1].sum(), den[both, i0:i1].sum()
-                if bottom != 0 and np.isfinite(top / bottom):
-                    return float(top / bottom)
+            top, bottom, _ = self._matched_parts(i0, i1)
+            if bottom and np.isfinite(top / bottom):
+                return float(top / bottom)
             n = stored_n[i0:i1].sum()
             return float(stored_sum[i0:i1].sum() / n) if n else None
         return total
+
+    def _matched_parts(self, i0: int, i1: int) -> tuple[float, float, int]:
+        """Σ numerator, Σ denominator over the (source, month) cells of days [i0, i1) where
+        both parts have data, and how many cells had only one of them."""
+        num, num_n, den, den_n, month_of_day = self._ratio_parts
+        if i1 <= i0:
+            return 0.0, 0.0, 0
+        months = month_of_day[i0:i1]
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(months)) + 1))
+        cells = [np.add.reduceat(a[:, i0:i1], starts, axis=1) for a in (num, num_n, den, den_n)]
+        has_num, has_den = cells[1] > 0, cells[3] > 0
+        both = has_num & has_den
+        return float(cells[0][both].sum()), float(cells[2][both].sum()), int((has_num ^ has_den).sum())
+
+    def unmatched_months(self, start: object | None = None, end: object | None = None) -> int:
+        """For a ratio: (source, month) cells in [start, end] where only one part has data —
+        left out of the ratio, so a page can say the coverage is partial."""
+        if self.metric.aggregation != "ratio" or not len(self.days):
+            return 0
+        first = _day_number(start) if start is not None else -_NO_DAY
+        last = _day_number(end) if end is not None else _NO_DAY
+        return self._matched_parts(*self._index(first, last))[2]
 
     def _build_last(self):  # noqa: ANN202
         sums, counts = self._per_source_day(self._rows(self.metric.key))

@@ -57,9 +57,15 @@ def metric_history(engine: Engine, workspace_id: int, metric: str) -> pd.Series 
     Feeds the Achievable check: a goal is judged against what the brand has done before.
     """
     from core.aggregate import aggregate
+    from core.measurement import counted
     from core.store import load_observations
 
     obs = load_observations(engine, workspace_id, [metric])
+    if obs.empty:
+        return None
+    ws = get_workspace(engine, workspace_id)
+    obs, _ = counted(obs, metric, business_type=ws.business_type,
+                     chosen=(ws.settings or {}).get("source_of_record"))
     if obs.empty:
         return None
     series = aggregate(obs, metric, by="month").dropna()
@@ -395,3 +401,18 @@ def load_draft(engine: Engine, workspace_id: int, key: str) -> dict[str, Any] | 
 def clear_draft(engine: Engine, workspace_id: int, key: str) -> None:
     with session_scope(engine) as session:
         session.exec(delete(Draft).where(Draft.workspace_id == workspace_id, Draft.key == key))
+
+
+def data_baselines(engine: Engine, workspace_id: int) -> dict[tuple[str, int | None], tuple[float, str, str]]:
+    """The baseline the data gives each goal without a typed one: ``(role, id) → (value, first
+    day, last day)`` of the earlier period it was computed over (last year's same months; a
+    stock's last month before the period). The same rule progress paces against, so the plan
+    workbook, the KPIs page and the dashboard show one baseline."""
+    from core.progress import workspace_progress
+
+    progress = workspace_progress(engine, workspace_id)
+    out: dict[tuple[str, int | None], tuple[float, str, str]] = {}
+    for goal in progress.goals():
+        if goal.baseline_origin == "data" and goal.baseline is not None and goal.baseline_period:
+            out[(goal.role, goal.id)] = (goal.baseline, goal.baseline_period["start"], goal.baseline_period["end"])
+    return out

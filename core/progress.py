@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, case, cast, func, literal_column, select
 from sqlalchemy.engine import Engine
 
 from core import pacing
@@ -48,6 +48,7 @@ from core.drivers import (
 from core.errors import KgiError
 from core.goals import MONTHS_PER_CADENCE, Target, add_months
 from core.i18n import t
+from core.measurement import Measurement, SourceChoice, choose, covered_end, drop_overlaps
 from core.models import ImportBatch, Kgi, Kpi, Observation, Workspace
 
 _DAYS_PER_CADENCE = {"day": 1.0, "week": 7.0}
@@ -87,6 +88,9 @@ class PlanInputs:
     thresholds: dict[str, Any] = field(default_factory=dict)
     kgi: GoalSpec | None = None
     kpis: tuple[GoalSpec, ...] = ()
+    business_type: str | None = None
+    # The workspace's source of record per metric (family key; absent or "auto": the default).
+    source_of_record: tuple[tuple[str, str], ...] = ()
 
     def metrics(self) -> set[str]:
         """Metrics to read: every goal's, plus the KGI's drivers (for the gap attribution)."""
@@ -124,6 +128,8 @@ def load_plan_inputs(engine: Engine, workspace_id: int) -> PlanInputs:
             thresholds=dict(settings.get("thresholds") or settings),
             kgi=kgi,
             kpis=tuple(_kpi_spec(row) for row in kpi_rows),
+            business_type=ws.business_type,
+            source_of_record=tuple(sorted((settings.get("source_of_record") or {}).items())),
         )
 
 
@@ -181,6 +187,8 @@ class PlanObservations:
 
     collapsed: dict[tuple[str, ...], pd.DataFrame] = field(default_factory=dict)
     raw: dict[tuple[str, ...], pd.DataFrame] = field(default_factory=dict)
+    # First and last day the workspace's data covers, whatever the plan reads.
+    covered: tuple[date, date] | None = None
 
     def frame_for(self, metric: str, dimensions: tuple[str, ...]) -> tuple[str, pd.DataFrame | None]:
         """Which frame holds ``metric``'s rows for a dimension filter, and that frame."""
@@ -214,7 +222,7 @@ def load_progress_observations(engine: Engine, inputs: PlanInputs) -> PlanObserv
     dimension values and dates the plan reads are fetched.
     """
     catalog = load_catalog()
-    data = PlanObservations()
+    data = PlanObservations(covered=data_range(engine, inputs.workspace_id))
     requests = _requests(inputs)
     if not requests:
         return data
@@ -267,12 +275,17 @@ def _read(conn: Any, where: _Where, metrics: set[str], *, collapse: bool) -> pd.
     obs = Observation.__table__.c  # type: ignore[attr-defined]
     day = cast(obs.date, String)
     if collapse:
+        # Totals and breakdowns stay apart (and so do granularities): a GA4 daily total and
+        # the same day by channel are one measurement, which drop_overlaps resolves.
+        # Literals, not bound parameters: PostgreSQL must see the same expression in GROUP BY.
+        is_total = case((obs.dimension == literal_column("''"), literal_column("1")), else_=literal_column("0"))
         query = (
-            select(day, obs.metric, func.sum(obs.value), obs.source, func.count(obs.value))
-            .group_by(obs.metric, obs.source, obs.date)
+            select(day, obs.metric, func.sum(obs.value), obs.source, func.count(obs.value),
+                   obs.granularity, is_total)
+            .group_by(obs.metric, obs.source, obs.date, obs.granularity, is_total)
         )
     else:
-        query = select(day, obs.metric, obs.value, obs.source, obs.dimension)
+        query = select(day, obs.metric, obs.value, obs.source, obs.dimension, obs.granularity)
     query = query.where(
         obs.workspace_id == where.workspace_id, obs.superseded_by.is_(None), obs.metric.in_(sorted(metrics)),
         obs.date >= where.start, obs.date <= where.end,
@@ -303,8 +316,11 @@ def _frame(columns: list[tuple[Any, ...]], collapse: bool) -> pd.DataFrame:
     if collapse:
         frame["dimension"] = pd.Categorical([""] * n)
         frame["count"] = np.fromiter(columns[4], dtype=float, count=n)
+        frame["granularity"] = pd.Categorical(columns[5])
+        frame["total"] = np.fromiter(columns[6], dtype=bool, count=n)
     else:
         frame["dimension"] = pd.Categorical(columns[4])
+        frame["granularity"] = pd.Categorical(columns[5])
     return pd.DataFrame(frame)
 
 
@@ -332,16 +348,30 @@ def data_stamp(engine: Engine, workspace_id: int) -> tuple[Any, ...]:
     return (workspace_id, *(repr(v) if isinstance(v, dict) else str(v) if v is not None else None for v in row or ()))
 
 
-def last_data_date(engine: Engine, workspace_id: int) -> date | None:
+def data_range(engine: Engine, workspace_id: int) -> tuple[date, date] | None:
+    """First and last day the workspace's live rows cover (a month row covers its month)."""
+    query = (
+        select(Observation.granularity, func.min(Observation.date), func.max(Observation.date))
+        .where(Observation.workspace_id == workspace_id, Observation.superseded_by.is_(None))
+        .group_by(Observation.granularity)
+    )
     with engine.connect() as conn:
-        value = conn.execute(
-            select(func.max(Observation.date)).where(
-                Observation.workspace_id == workspace_id, Observation.superseded_by.is_(None)
-            )
-        ).scalar()
-    if value is None:
+        rows = conn.execute(query).fetchall()
+    if not rows:
         return None
+    firsts = [_as_date(first) for _, first, _ in rows]
+    lasts = [covered_end(_as_date(last), gran) for gran, _, last in rows]
+    return min(firsts), max(lasts)
+
+
+def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def last_data_date(engine: Engine, workspace_id: int) -> date | None:
+    """The last day the data covers: 30 June for a sheet whose last row is June's total."""
+    covered = data_range(engine, workspace_id)
+    return covered[1] if covered else None
 
 
 def default_as_of(last_data: date | None, today: date | None = None) -> date:
@@ -391,6 +421,17 @@ class GoalProgress:
     dimensions: list[str] = field(default_factory=list)
     actual_change_pct: float | None = None
     target_change_pct: float | None = None
+    # Progress toward the whole target (0–1 and beyond), apart from the pace ratio.
+    progress_ratio: float | None = None
+    # The measurement counted and those left out, each with its own figure to date.
+    source_of_record: dict[str, Any] | None = None
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+    # For a ratio: (source, month) cells left out because only one of its parts had data.
+    unmatched_months: int = 0
+    # Where the baseline comes from: "typed" by the user, "data" (then ``baseline_period``
+    # names the months it was computed over), or None when there is none.
+    baseline_origin: str | None = None
+    baseline_period: dict[str, str] | None = None
 
     @property
     def behind(self) -> bool:
@@ -421,10 +462,20 @@ class Progress:
     kpis: list[GoalProgress]
     driver_changes: dict[str, float] = field(default_factory=dict)
     lang: str = "zh-TW"
+    # First and last day the workspace's data covers (all metrics, all sources).
+    data_start: date | None = None
+    data_end: date | None = None
 
     @property
     def has_data(self) -> bool:
         return any(g.has_data for g in self.goals())
+
+    @property
+    def periods_apart(self) -> bool:
+        """Data exists, but none of it falls in the plan's period: the two do not meet."""
+        if self.has_data or self.data_start is None or self.data_end is None:
+            return False
+        return self.data_end < self.period_start or self.data_start > self.period_end
 
     def goals(self) -> list[GoalProgress]:
         return ([self.kgi] if self.kgi else []) + list(self.kpis)
@@ -436,6 +487,10 @@ class Progress:
             "as_of": self.as_of.isoformat(),
             "period": {"start": self.period_start.isoformat(), "end": self.period_end.isoformat()},
             "elapsed": self.elapsed,
+            "data": {
+                "start": self.data_start.isoformat() if self.data_start else None,
+                "end": self.data_end.isoformat() if self.data_end else None,
+            },
             "kgi": self.kgi.to_dict() if self.kgi else None,
             "kpis": [k.to_dict() for k in self.kpis],
             "attribution": [a.to_dict() for a in gap_attribution(self)],
@@ -492,45 +547,79 @@ class _Window:
 
 
 class _Obs:
-    """Each goal's rows, filtered and collapsed once, and one :class:`RangeAggregator` per
-    (metric, sources, dimensions).
+    """Each goal's rows, filtered, de-duplicated and cut to the metric's source of record once,
+    and one :class:`RangeAggregator` per (metric, sources, dimensions).
 
     Every figure of a goal reads the same few rows many times (monthly, to date, last year,
-    forecast weights), so each (metric, sources, dimensions) gets its rows once: filtered,
-    and with additive rows summed over dimension values per (date, metric, source) — which
-    changes no sum, ratio of sums or last-value total, but makes every later aggregation
-    small. Rows read by :func:`load_progress_observations` come already collapsed by the
-    database.
+    forecast weights), so each (metric, sources, dimensions) gets its rows once: filtered to
+    the dimension values, every stretch of time counted once (:func:`drop_overlaps`), then
+    the source of record (:func:`core.measurement.choose`) — the families left out are kept
+    for the side-by-side figures. Additive rows are summed over dimension values per (date,
+    metric, source), which changes no sum, ratio of sums or last-value total but makes every
+    later aggregation small; rows read by :func:`load_progress_observations` come already
+    summed by the database.
     """
 
-    def __init__(self, obs: pd.DataFrame | PlanObservations) -> None:
+    def __init__(
+        self, obs: pd.DataFrame | PlanObservations, *, business_type: str | None = None,
+        chosen: dict[str, str] | None = None,
+    ) -> None:
         self._prepared = obs if isinstance(obs, PlanObservations) else None
+        self._business_type = business_type
+        self._chosen = dict(chosen or {})
         self._splits: dict[tuple[Any, ...], dict[str, pd.DataFrame]] = {}
         if self._prepared is None:
             frame = obs if not obs.empty else _empty_obs()
             frame = frame.assign(date=pd.to_datetime(frame["date"]))
             # Plain numpy columns: pandas' Arrow-backed strings cost more per operation than
             # the few thousand rows each goal reads.
-            frame = frame.reindex(columns=list(_OBS_COLUMNS))
+            columns = [*_OBS_COLUMNS, *(["granularity"] if "granularity" in frame else [])]
+            frame = frame.reindex(columns=columns)
             frame = frame.assign(**{c: frame[c].astype(object).fillna("") for c in ("metric", "source", "dimension")})
             self._by_metric = {str(k): v for k, v in frame.groupby("metric", sort=False)} if len(frame) else {}
         self._rows: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._all: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._choices: dict[tuple[Any, ...], SourceChoice] = {}
         self._aggs: dict[tuple[Any, ...], RangeAggregator] = {}
 
     def rows(self, metric: str, goal: GoalSpec | None = None) -> pd.DataFrame:
-        sources = goal.sources if goal else ()
-        dimensions = goal.dimensions if goal else ()
-        key = (metric, sources, dimensions)
+        key = self._key(metric, goal)
         if key not in self._rows:
+            _, sources, dimensions = key
             if self._prepared is not None:
-                self._rows[key] = self._prepared_rows(self._prepared, metric, sources, dimensions)
+                every = self._prepared_rows(self._prepared, metric, dimensions)
             else:
-                self._rows[key] = self._build(metric, sources, dimensions)
+                every = self._build(metric, dimensions)
+            every = drop_overlaps(every)
+            counted, choice = choose(
+                every, metric, business_type=self._business_type, chosen=self._chosen, goal_sources=sources,
+            )
+            self._all[key], self._choices[key] = every, choice
+            self._rows[key] = counted if self._prepared is not None else _collapse(counted, metric)
         return self._rows[key]
 
-    def _prepared_rows(
-        self, data: PlanObservations, metric: str, sources: tuple[str, ...], dimensions: tuple[str, ...]
-    ) -> pd.DataFrame:
+    @staticmethod
+    def _key(metric: str, goal: GoalSpec | None) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        return (metric, goal.sources if goal else (), goal.dimensions if goal else ())
+
+    def choice(self, metric: str, goal: GoalSpec | None = None) -> SourceChoice:
+        """The source of record ``metric`` counts for ``goal`` (and the alternatives left out)."""
+        self.rows(metric, goal)
+        return self._choices[self._key(metric, goal)]
+
+    def alternative(self, metric: str, goal: GoalSpec | None, measurement: Measurement) -> RangeAggregator:
+        """``metric`` as another family measures it, for the side-by-side figure."""
+        self.rows(metric, goal)
+        cache_key = ("alt", *self._key(metric, goal), measurement.sources)
+        if cache_key not in self._aggs:
+            every = self._all[self._key(metric, goal)]
+            rows = every.loc[every["source"].isin(measurement.sources)]
+            if self._prepared is None:
+                rows = _collapse(rows, metric)
+            self._aggs[cache_key] = RangeAggregator(rows, metric)
+        return self._aggs[cache_key]
+
+    def _prepared_rows(self, data: PlanObservations, metric: str, dimensions: tuple[str, ...]) -> pd.DataFrame:
         """``metric``'s rows and its components' from what the database summed."""
         name, frame = data.frame_for(metric, dimensions)
         if frame is None or frame.empty:
@@ -543,29 +632,26 @@ class _Obs:
         parts = [split[k] for k in (metric, *load_catalog()[metric].components) if k in split]
         if not parts:
             return _empty_obs()
-        rows = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-        return rows.loc[rows["source"].isin(sources)] if sources else rows
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
     def agg(self, key: str, metric: str | None = None, goal: GoalSpec | None = None) -> RangeAggregator:
         """``key`` (the metric, or one of its components) over the rows of ``metric`` for ``goal``."""
         metric = metric or key
-        cache_key = (key, metric, goal.sources if goal else (), goal.dimensions if goal else ())
+        cache_key = (key, *self._key(metric, goal))
         if cache_key not in self._aggs:
             self._aggs[cache_key] = RangeAggregator(self.rows(metric, goal), key)
         return self._aggs[cache_key]
 
-    def _build(self, metric: str, sources: tuple[str, ...], dimensions: tuple[str, ...]) -> pd.DataFrame:
+    def _build(self, metric: str, dimensions: tuple[str, ...]) -> pd.DataFrame:
         catalog = load_catalog()
         keys = [metric, *catalog[metric].components]
         parts = [self._by_metric[k] for k in keys if k in self._by_metric]
         if not parts:
             return _empty_obs()
         frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        if sources:
-            frame = frame.loc[frame["source"].isin(sources)]
         if dimensions:
             frame = frame.loc[frame["dimension"].isin(dimensions)]
-        return _collapse(frame, metric)
+        return frame
 
 
 def _collapse(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -617,22 +703,37 @@ def _direction(goal: GoalSpec, catalog_direction: str) -> str:
 
 
 def _baseline(goal: GoalSpec, kind: str, series: RangeAggregator, window: _Window) -> float | None:
-    """The goal's baseline: typed by the user, else last year's actual over the same months.
+    """The goal's baseline: typed by the user, else :func:`data_baseline`."""
+    if goal.baseline is not None:
+        return float(goal.baseline)
+    found = data_baseline(kind, series, window)
+    return found[0] if found else None
+
+
+def data_baseline(kind: str, series: RangeAggregator, window: _Window) -> tuple[float, date, date] | None:
+    """The baseline the data gives, with the period it comes from: last year's actual over the
+    same months.
 
     Additive metrics take last year's total (scaled up to the full period when some months are
     missing); rates their ratio over last year's months; stocks the level just before the
-    period starts.
+    period starts (the period named is then the last month with data before it).
     """
-    if goal.baseline is not None:
-        return float(goal.baseline)
     if kind == "stock":
-        return series.total(None, window.start - timedelta(days=1))
-    if kind == "rate":
-        return series.total(*_last_year(window))
-    monthly = series.by_month(*_last_year(window))
+        value = series.total(None, window.start - timedelta(days=1))
+        months = series.by_month(None, window.start - timedelta(days=1))
+        if value is None or not months:
+            return None
+        last = max(months)
+        first = date(int(last[:4]), int(last[5:7]), 1)
+        return value, first, add_months(first, 1) - timedelta(days=1)
+    start, end = _last_year(window)
+    monthly = series.by_month(start, end)
     if not monthly:
         return None
-    return _sum(monthly.values()) * window.months / len(monthly)
+    if kind == "rate":
+        value = series.total(start, end)
+        return (value, start, end) if value is not None else None
+    return _sum(monthly.values()) * window.months / len(monthly), start, end
 
 
 def _per_month_counts(goal: GoalSpec, window: _Window) -> list[float]:
@@ -780,6 +881,7 @@ def _goal_progress(
     series = store.agg(m.key, goal=goal)
     weight_key = _weight_key(m.key)
     weight = store.agg(weight_key, m.key, goal) if weight_key else None
+    choice = store.choice(m.key, goal)
     shown = goal
     goal = replace(goal, sources=(), dimensions=())
     to_date = min(window.as_of, window.end)
@@ -789,6 +891,7 @@ def _goal_progress(
     if kind == "additive" and has_data:
         actual = _sum(monthly.values())
     baseline = _baseline(goal, kind, series, window)
+    from_data = data_baseline(kind, series, window) if goal.baseline is None else None
     target = _target(goal, kind, baseline, window)
     targets = _monthly_targets(goal, kind, target, baseline, series, window) if target is not None else None
     expected = (
@@ -812,9 +915,54 @@ def _goal_progress(
         status=state, sentence=sentence,
         required_rate=_required(kind, target, actual, weight, window),
         monthly=_month_rows(monthly, targets, window, direction, kind, thresholds),
-        has_data=has_data, sources=list(shown.sources), dimensions=list(shown.dimensions),
+        has_data=has_data, sources=list(choice.sources), dimensions=list(shown.dimensions),
         target_change_pct=_target_change(goal, baseline, window),
+        progress_ratio=progress_toward(actual, target, baseline, kind, direction) if has_data else None,
+        source_of_record={**choice.to_dict()["record"], "chosen_by": choice.chosen_by} if choice.record else None,
+        alternatives=_alternatives(store, m.key, shown, choice, window, kind),
+        unmatched_months=series.unmatched_months(window.start, to_date),
+        baseline_origin="typed" if goal.baseline is not None else ("data" if from_data else None),
+        baseline_period={"start": from_data[1].isoformat(), "end": from_data[2].isoformat()} if from_data else None,
     )
+
+
+def progress_toward(
+    actual: float | None, target: float | None, baseline: float | None, kind: str, direction: str,
+) -> float | None:
+    """How far the goal is toward its whole target (1.0 = reached), apart from the pace.
+
+    Additive goals: the share of the period's total done (NT$4.1M of NT$10M → 0.41). Levels
+    (rates, stocks) with a baseline: the share of the way from the baseline to the target
+    (2.0% → 2.2%, now 2.1% → 0.5; below the baseline it is negative); without a baseline,
+    actual ÷ target (target ÷ actual when lower is better).
+    """
+    if actual is None or target is None:
+        return None
+    if kind == "additive":
+        return actual / target if target else None
+    if baseline is not None and target != baseline:
+        return (actual - baseline) / (target - baseline)
+    if direction == "lower":
+        return target / actual if actual else None
+    return actual / target if target else None
+
+
+def _alternatives(
+    store: _Obs, metric: str, goal: GoalSpec, choice: SourceChoice, window: _Window, kind: str,
+) -> list[dict[str, Any]]:
+    """Each family left out, with its own figure over the same dates, for a side-by-side view."""
+    to_date = min(window.as_of, window.end)
+    out = []
+    for measurement in choice.alternatives:
+        series = store.alternative(metric, goal, measurement)
+        monthly = series.by_month(window.start, to_date)
+        if kind == "additive":
+            value = _sum(monthly.values()) if monthly else None
+        else:
+            value = series.total(window.start, to_date) if monthly else None
+        if value is not None:
+            out.append({**measurement.to_dict(), "actual_to_date": value})
+    return out
 
 
 def _target_change(goal: GoalSpec, baseline: float | None, window: _Window) -> float | None:
@@ -872,7 +1020,8 @@ def compute_progress(
     lang : {"zh-TW", "en"}
         Language of the sentences and default labels.
     """
-    store = _Obs(obs)
+    store = _Obs(obs, business_type=inputs.business_type, chosen=dict(inputs.source_of_record))
+    covered = obs.covered if isinstance(obs, PlanObservations) else _frame_range(obs)
     window = _Window(inputs.period_start, inputs.period_end, inputs.months, as_of)
     thresholds = pacing.Thresholds.from_settings(inputs.thresholds)
     kgi = _goal_progress(inputs.kgi, store, window, thresholds, lang, inputs.currency) if inputs.kgi else None
@@ -895,7 +1044,18 @@ def compute_progress(
         as_of=as_of, period_start=inputs.period_start, period_end=inputs.period_end,
         months=inputs.months, elapsed=window.elapsed, kgi=kgi, kpis=kpis,
         driver_changes=changes, lang=lang,
+        data_start=covered[0] if covered else None, data_end=covered[1] if covered else None,
     )
+
+
+def _frame_range(obs: pd.DataFrame) -> tuple[date, date] | None:
+    """First and last day a frame of observations covers."""
+    if obs.empty:
+        return None
+    days = pd.to_datetime(obs["date"])
+    gran = obs["granularity"].astype(object).fillna("day") if "granularity" in obs else "day"
+    last = days.groupby(gran if not isinstance(gran, str) else pd.Series(gran, index=obs.index)).max()
+    return days.min().date(), max(covered_end(d.date(), str(g)) for g, d in last.items())
 
 
 def workspace_progress(
@@ -988,89 +1148,3 @@ def parse_month(month: str) -> str:
     except (ValueError, IndexError):
         raise KgiError("track.bad_month", value=month) from None
     return month
-
-
-def review_rows(progress: Progress, month: str) -> list[tuple[GoalProgress, MonthRow | None]]:
-    """Each goal with its row for ``month`` (``None`` when the month is outside the period)."""
-    out = []
-    for goal in progress.goals():
-        row = next((r for r in goal.monthly if r.period == month), None)
-        out.append((goal, row))
-    return out
-
-
-def monthly_review(engine: Engine, workspace_id: int, month: str, lang: str = "zh-TW") -> Any:
-    """The month's review (每月檢討 KPI 達成率) as :class:`core.export.review_workbook.ReviewData`.
-
-    Progress is taken as of the month's last day, or the last day with data when that is
-    earlier (a review of the current month shows the month so far).
-    """
-    month = parse_month(month)
-    inputs = load_plan_inputs(engine, workspace_id)
-    obs = load_progress_observations(engine, inputs)
-    with session_scope(engine) as session:
-        workspace = session.get(Workspace, workspace_id)
-    last = last_data_date(engine, workspace_id)
-    first_day = date.fromisoformat(month + "-01")
-    as_of = _month_end(month) if last is None else min(_month_end(month), max(last, first_day))
-    progress = compute_progress(inputs, obs, as_of, lang)
-    return review_data_from_progress(progress, month, lang, workspace, inputs.thresholds)
-
-
-def review_data(engine: Engine, workspace_id: int, month: str, lang: str = "zh-TW") -> Any:
-    """Alias of :func:`monthly_review` (the name ``core.export.review_workbook`` calls)."""
-    return monthly_review(engine, workspace_id, month, lang)
-
-
-def _review_row(goal: GoalProgress) -> Any:
-    from core.export.review_workbook import MonthCell, ReviewRow
-
-    cells = tuple(
-        MonthCell(
-            period=r.period, target=r.target, actual=r.actual, achievement=r.achievement,
-            status=r.status or "no_data",
-        )
-        for r in goal.monthly
-    )
-    fc = goal.forecast
-    return ReviewRow(
-        metric=goal.metric, label=goal.label, target=goal.target,
-        actual_to_date=goal.actual_to_date, expected_to_date=goal.expected_to_date,
-        pace_ratio=goal.pace_ratio, forecast=fc.value if fc else None,
-        forecast_low=fc.low if fc else None, forecast_high=fc.high if fc else None,
-        required_per_month=goal.required_rate,
-        status=goal.status if goal.has_data else "no_data", sentence=goal.sentence, months=cells,
-    )
-
-
-def review_actions(progress: Progress, lang: str, limit: int = 5) -> list[str]:
-    """The top things to do: for each KPI behind, its first lever, worst first."""
-    from core.levers import levers_for
-
-    behind = sorted(
-        (g for g in progress.goals() if g.behind),
-        key=lambda g: (g.status != "off_track", g.pace_ratio if g.pace_ratio is not None else 1.0),
-    )
-    actions = []
-    for goal in behind:
-        levers = levers_for(goal.metric, lang, limit=1)
-        if levers:
-            actions.append(t("track.review.action", lang, metric=goal.name(lang), lever=levers[0].title,
-                             how=levers[0].how))
-    return actions[:limit]
-
-
-def review_data_from_progress(
-    progress: Progress, month: str, lang: str, workspace: Workspace, thresholds: dict[str, Any] | None = None,
-) -> Any:
-    """Fill the review workbook's :class:`ReviewData` from a computed :class:`Progress`."""
-    from core.export.review_workbook import ReviewData
-
-    bands = pacing.Thresholds.from_settings(thresholds or {})
-    return ReviewData(
-        workspace=workspace, month=month,
-        rows=[_review_row(k) for k in progress.kpis],
-        kgi=_review_row(progress.kgi) if progress.kgi else None,
-        actions=review_actions(progress, lang),
-        on_track_at=bands.on_track, at_risk_at=bands.at_risk, as_of=progress.as_of,
-    )

@@ -35,7 +35,9 @@ from core.aggregate import BY_VALUES, aggregate
 from core.catalog import load_catalog
 from core.errors import KgiError
 from core.i18n import t
+from core.measurement import counted
 from core.models import ColumnMapping, ImportBatch, Observation, utcnow
+from core.workspaces import get_workspace
 
 if TYPE_CHECKING:
     from core.importing import ParsedFile
@@ -134,6 +136,8 @@ class ImportResult:
     confidence: float | None = None
     rejected_rows: int = 0
     warnings: list[Problem] = field(default_factory=list)
+    # Metrics another family also measures for the same months (core.sources_of_record.Overlap).
+    overlaps: list[Any] = field(default_factory=list)
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
         return {
@@ -150,6 +154,7 @@ class ImportResult:
             "confidence": self.confidence,
             "rejected_rows": self.rejected_rows,
             "warnings": [p.to_dict(lang) for p in self.warnings],
+            "overlaps": [o.to_dict(lang) for o in self.overlaps],
         }
 
 
@@ -590,6 +595,16 @@ def import_file(engine: Engine, workspace_id: int, data: bytes, file_name: str, 
         return _rejected(file_name, source, exc)
     if mapping:
         save_mapping(engine, workspace_id, result.source, {**load_mapping(engine, workspace_id, result.source), **mapping})
+    return with_overlaps(engine, workspace_id, result)
+
+
+def with_overlaps(engine: Engine, workspace_id: int, result: ImportResult) -> ImportResult:
+    """``result`` with the metrics another source already measures for the same months, so
+    the person importing sees both figures at once (the dashboard never adds them)."""
+    from core.sources_of_record import import_overlaps
+
+    if result.status == "imported":
+        result.overlaps = import_overlaps(engine, workspace_id, result.source, result.metrics, result.start, result.end)
     return result
 
 
@@ -850,16 +865,23 @@ def actuals(engine: Engine, workspace_id: int, metric: str, by: str = "month",
     """Aggregated actuals: ``[{"period": "2024-01", "value": 123.4}, ...]`` (rates as fractions).
 
     Sums for additive metrics, ratios of sums for rates, the last value for stock levels and
-    the weighted mean for positions, as the catalog declares. A period whose value cannot be
+    the weighted mean for positions, as the catalog declares — over the metric's source of
+    record only (``source`` names another), each stretch of time counted once
+    (:func:`core.measurement.counted`). A period whose value cannot be
     computed (a rate with a zero denominator) has value ``None``.
     """
     key = _resolve_metric(metric)
     if by not in BY_VALUES:
         raise KgiError("store.bad_by", value=by)
-    obs = load_observations(engine, workspace_id, [key], sources=source)
+    obs = load_observations(engine, workspace_id, [key])
     if obs.empty:
         return []
-    series = aggregate(obs, key, by=by)
+    ws = get_workspace(engine, workspace_id)
+    rows, _ = counted(obs, key, business_type=ws.business_type,
+                      chosen=(ws.settings or {}).get("source_of_record"), goal_sources=[source] if source else ())
+    if rows.empty:
+        return []
+    series = aggregate(rows, key, by=by)
     return [{"period": str(p), "value": _clean(v)} for p, v in series.items()]
 
 

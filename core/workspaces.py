@@ -130,3 +130,25 @@ def update_settings(engine: Engine, workspace_id: int, **values: Any) -> Workspa
         session.flush()
         session.refresh(ws)
         return ws
+
+
+def source_of_record_choices(ws: Workspace) -> dict[str, str]:
+    """The workspace's chosen family per metric (metrics left out use the default)."""
+    return dict((ws.settings or {}).get("source_of_record") or {})
+
+
+def set_source_of_record(engine: Engine, workspace_id: int, metric: str, family: str) -> Workspace:
+    """Count ``metric`` from ``family`` in this workspace (``"auto"``: the default again)."""
+    from core.catalog import load_catalog
+    from core.measurement import AUTO, families
+
+    if metric not in load_catalog():
+        raise KgiError("measurement.unknown_metric", metric=metric)
+    if family != AUTO and family not in families():
+        raise KgiError("measurement.unknown_family", family=family, known=", ".join([AUTO, *families()]))
+    chosen = source_of_record_choices(get_workspace(engine, workspace_id))
+    if family == AUTO:
+        chosen.pop(metric, None)
+    else:
+        chosen[metric] = family
+    return update_settings(engine, workspace_id, source_of_record=chosen)

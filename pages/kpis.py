@@ -29,6 +29,7 @@ from core.plans import (
 )
 from core.templates import kpi_templates
 from ui import state
+from ui.sources import baseline_hint, sources_panel
 from ui.units import (
     baseline_from_display,
     baseline_suffix,
@@ -226,6 +227,10 @@ def _kpi_card(kpi: Kpi, check: DriverCheck | None, kgi_metric: str | None) -> No
         )
         c4.selectbox(tr("ui.kpis.cadence"), KPI_CADENCES, key=_key(kpi.id, "cadence"),
                      format_func=_cadence_label, on_change=_save, args=args)
+        if kpi.baseline is None:
+            hint = baseline_hint(ws.id, "kpi", kpi.id, kpi.metric, ws.currency)
+            if hint:
+                st.caption(f":material/history: {hint}")
         c5, c6, c7 = st.columns([1.6, 1, 2.2])
         c5.text_input(tr("ui.kpis.label"), key=_key(kpi.id, "label"), on_change=_save, args=args,
                       max_chars=200, placeholder=metric.name(lang))
@@ -408,7 +413,10 @@ with main:
     for kpi in plan.kpis:
         _kpi_card(kpi, check, kgi_metric)
     _adder({k.metric for k in plan.kpis})
-with side, st.container(border=True):
-    _driver_panel(check, kgi_metric)
+with side:
+    with st.container(border=True):
+        _driver_panel(check, kgi_metric)
+    plan_metrics = [m for m in ([kgi_metric] if kgi_metric else []) + [k.metric for k in plan.kpis] if m]
+    sources_panel(ws.id, ws.business_type, plan_metrics)
 
 next_step(tr("ui.kpis.next"), first_existing("plan"), key="kpi_next", disabled=not plan.kpis)

@@ -12,8 +12,10 @@ import streamlit as st
 
 from core.export.review_workbook import build_review_workbook
 from core.export.summary_html import summary_html
+from core.figure_notes import counted_sources, coverage_note, overlap_notes
 from core.formatting import format_month, format_pct
-from core.progress import Progress, review_data_from_progress
+from core.progress import Progress
+from core.review import review_data_from_progress
 from ui import state
 from ui.track import (
     current_stamp,
@@ -21,6 +23,7 @@ from ui.track import (
     fmt,
     goal_title,
     progress_for,
+    progress_text,
     require_plan,
     status_word,
     tt,
@@ -65,6 +68,8 @@ def achievement_table(p: Progress) -> pd.DataFrame:
             tt("track.review.col_status"): status_word(goal.status),
             tt("track.review.col_to_date"): fmt(goal, goal.actual_to_date, p.currency, short=True),
             tt("track.review.col_target"): fmt(goal, goal.target, p.currency, short=True),
+            tt("measurement.progress_ratio"): progress_text(goal),
+            tt("track.review.col_source"): counted_sources(goal, lang) or "—",
         }
         for cell in goal.monthly:
             if cell.period not in shown:
@@ -88,6 +93,8 @@ st.dataframe(
 for goal in progress.goals():
     if goal.has_data:  # no punctuation between the parts: it differs between zh-TW and English
         st.markdown(f"- **{goal_title(goal)}** · {status_word(goal.status)} — {goal.sentence}")
+        for note in overlap_notes(goal, lang, progress.currency) + [n for n in [coverage_note(goal, lang)] if n]:
+            st.caption(f"⚠ {note}")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -20,6 +20,7 @@ import streamlit as st
 
 from core.catalog import load_catalog
 from core.db import database_url
+from core.figure_notes import coverage_note, overlap_notes, periods_apart_note, source_note
 from core.formatting import (
     format_day,
     format_month,
@@ -104,6 +105,14 @@ def require_plan(progress: Progress) -> bool:
     if progress.kgi is None and not progress.kpis:
         empty_state("track.empty.no_kgi", action_key="track.empty.go_kgi", page="kgi")
         return False
+    apart = periods_apart_note(progress, state.lang())
+    if apart:
+        st.warning(apart, icon=":material/date_range:")
+        if page_exists("workspace"):
+            st.page_link("pages/workspace.py", label=tt("measurement.go_period"), icon=":material/edit_calendar:")
+        if page_exists("upload"):
+            st.page_link("pages/upload.py", label=tt("track.empty.go_upload"), icon=":material/upload_file:")
+        return False
     if not progress.has_data:
         empty_state("track.empty.no_data", action_key="track.empty.go_upload", page="upload")
         return False
@@ -140,6 +149,27 @@ def badge(status: str) -> None:
 
 def pace_text(goal: GoalProgress) -> str:
     return format_pct(goal.pace_ratio) if goal.pace_ratio is not None else "—"
+
+
+def progress_text(goal: GoalProgress) -> str:
+    return format_pct(goal.progress_ratio) if goal.progress_ratio is not None else "—"
+
+
+def figure_notes(goal: GoalProgress, currency: str, *, short: bool = False) -> None:
+    """Under a figure: the source it counts, other sources of the same thing with their own
+    figure (never added), and a ratio's partial coverage."""
+    lang = state.lang()
+    source = source_note(goal, lang)
+    if source:
+        st.caption(source)
+    for note in overlap_notes(goal, lang, currency, short=short):
+        if short:
+            st.caption(f"⚠ {note}")
+        else:
+            st.warning(note, icon=":material/difference:")
+    coverage = coverage_note(goal, lang)
+    if coverage:
+        st.caption(f"ⓘ {coverage}")
 
 
 # -- charts -------------------------------------------------------------------------------
@@ -357,17 +387,20 @@ def headline(goal: GoalProgress, p: Progress) -> None:
         if not goal.has_data:
             no_data_note(goal)
             return
-        # Two rows: five big currency figures side by side would be cut short ("NT$3,536…").
+        # Two rows: six big currency figures side by side would be cut short ("NT$3,536…").
+        # Progress toward the whole target and the pace are two figures, each labelled: a
+        # headline percentage reads as progress, so the pace never stands in for it.
         top, bottom = st.columns(3), st.columns(3)
         top[0].metric(tt("track.metric.actual"), fmt(goal, goal.actual_to_date, p.currency, short=True),
                       help=fmt(goal, goal.actual_to_date, p.currency))
-        top[1].metric(tt("track.metric.expected"), fmt(goal, goal.expected_to_date, p.currency, short=True))
-        top[2].metric(tt("track.metric.pace"), pace_text(goal),
-                      delta=_delta(goal), delta_color="normal", help=tt("track.metric.pace_help"))
+        top[1].metric(tt("measurement.progress_ratio"), progress_text(goal), help=tt("measurement.progress_help"))
+        top[2].metric(tt("track.metric.target"), fmt(goal, goal.target, p.currency, short=True),
+                      help=fmt(goal, goal.target, p.currency))
+        bottom[0].metric(tt("track.metric.expected"), fmt(goal, goal.expected_to_date, p.currency, short=True))
+        bottom[1].metric(tt("track.metric.pace"), pace_text(goal),
+                         delta=_delta(goal), delta_color="normal", help=tt("track.metric.pace_help"))
         value, band = _forecast_text(goal, p.currency)
-        bottom[0].metric(tt("track.metric.forecast"), value, help=band or None)
-        bottom[1].metric(tt("track.metric.target"), fmt(goal, goal.target, p.currency, short=True),
-                         help=fmt(goal, goal.target, p.currency))
+        bottom[2].metric(tt("track.metric.forecast"), value, help=band or None)
         st.markdown(f"**{goal.sentence}**")
         extra = [band] if band else []
         required = required_text(goal, p.currency)
@@ -375,6 +408,7 @@ def headline(goal: GoalProgress, p: Progress) -> None:
             extra.append(required)
         if extra:
             st.caption(" · ".join(extra))
+        figure_notes(goal, p.currency)
 
 
 def kpi_cards(progress: Progress) -> None:
@@ -410,8 +444,11 @@ def kpi_card(goal: GoalProgress, p: Progress) -> None:
             delta=_delta(goal), chart_data=spark if len(spark) > 1 else None, chart_type="line",
         )
         st.caption(goal.sentence)
+        if goal.progress_ratio is not None:
+            st.caption(tt("measurement.progress_line", value=progress_text(goal)))
         if goal.actual_change_pct is not None:
             st.caption(tt("track.kpi.vs_last_year", change=format_pct_change(goal.actual_change_pct, state.lang())))
+        figure_notes(goal, p.currency, short=True)
 
 
 def why_and_what_to_try(progress: Progress) -> None:

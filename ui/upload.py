@@ -38,6 +38,7 @@ from core.store import (
     load_mapping,
     save_mapping,
     store_parsed,
+    with_overlaps,
 )
 
 IGNORE, DATE, DIMENSION = "", "@date", "@dimension"
@@ -436,7 +437,7 @@ def store_read(engine: Engine, workspace_id: int, read: FileRead, edits: dict[st
     keep = savable(edits)
     if keep:
         save_mapping(engine, workspace_id, read.parsed.source, keep)
-    return result
+    return with_overlaps(engine, workspace_id, result)
 
 
 def result_lines(result: ImportResult, lang: str) -> list[tuple[str, str]]:
@@ -450,6 +451,7 @@ def result_lines(result: ImportResult, lang: str) -> list[tuple[str, str]]:
             lines.append(("info", t("ui.upload.result.replaced", lang, count=f"{result.replaced:,}")))
         if result.rejected_rows:
             lines.append(("warning", t("ui.upload.result.rows_left_out", lang, count=f"{result.rejected_rows:,}")))
+        lines += [("warning", overlap.message(lang)) for overlap in result.overlaps]
         return lines
     if result.status == "unchanged":
         return [("info", t("ui.upload.result.unchanged", lang, file=result.file))]

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "core.cli.plan",
     "core.cli.imports",
     "core.cli.actuals",
+    "core.cli.sources",
     "core.cli.progress",
     "core.cli.report",
     "core.cli.abtest",

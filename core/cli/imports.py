@@ -86,6 +86,7 @@ def describe(result: ImportResult, lang: str) -> list[str]:
     if result.replaced:
         lines.append(t("store.cli.replaced", lang, count=f"{result.replaced:,}"))
     lines += [t("store.cli.warning", lang, message=w.message(lang)) for w in result.warnings]
+    lines += [t("store.cli.warning", lang, message=o.message(lang)) for o in result.overlaps]
     for problem in result.errors[:MAX_ROWS_SHOWN]:
         where = problem.row if problem.row is not None else "?"
         lines.append(t("store.cli.rejected_row", lang, row=where, message=problem.message(lang)))

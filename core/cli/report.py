@@ -12,7 +12,8 @@ from pathlib import Path
 from core.cli import Context
 from core.errors import KgiError
 from core.i18n import t
-from core.progress import monthly_review, parse_month
+from core.progress import parse_month
+from core.review import monthly_review
 from core.workspaces import get_workspace
 
 

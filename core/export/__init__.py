@@ -17,15 +17,10 @@ from core.export.plan_workbook import (
     plan_csv_bytes,
     plan_workbook_bytes,
 )
-from core.export.review_workbook import (
-    MonthCell,
-    ReviewData,
-    ReviewRow,
-    build_review_workbook,
-    review_workbook_bytes,
-)
+from core.export.review_workbook import build_review_workbook
 from core.export.safe import csv_safe, write_text
 from core.export.summary_html import summary_html
+from core.review_types import MonthCell, ReviewData, ReviewRow
 
 __all__ = [
     "TEMPLATE_HEADERS",
@@ -42,7 +37,6 @@ __all__ = [
     "load_plan",
     "plan_csv_bytes",
     "plan_workbook_bytes",
-    "review_workbook_bytes",
     "summary_html",
     "write_text",
 ]

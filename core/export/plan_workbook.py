@@ -85,6 +85,8 @@ class PlanItem:
     sources: tuple[str, ...] = ()
     dimensions: tuple[str, ...] = ()
     note: str = ""
+    # (first day, last day) of the data the baseline was computed from; None when typed.
+    baseline_from: tuple[str, str] | None = None
 
     def name(self, lang: str) -> str:
         """The user's label, else the catalog's name in ``lang``, else the key."""
@@ -111,6 +113,14 @@ class PlanData:
     saved_monthly: tuple[float, ...] | None = field(default=None)
     # The SMART review in the workbook's language; ``None`` shows the one saved with the KGI.
     smart: dict[str, Any] | None = None
+    # Baselines the data gives for goals without a typed one: (role, id) → (value, start, end).
+    data_baselines: dict[tuple[str, int | None], tuple[float, str, str]] = field(default_factory=dict)
+
+    def _baseline(self, role: str, goal_id: int | None, typed: float | None) -> tuple[float | None, tuple[str, str] | None]:
+        if typed is not None:
+            return typed, None
+        found = self.data_baselines.get((role, goal_id))
+        return (found[0], (found[1], found[2])) if found else (None, None)
 
     @property
     def period(self) -> Period:
@@ -125,22 +135,24 @@ class PlanData:
         kgi = self.kgi
         if kgi is None or not kgi.metric:
             return None
+        baseline, origin = self._baseline("kgi", kgi.id, kgi.baseline)
         return PlanItem(
             kind="kgi", metric=kgi.metric, label="", target_kind=kgi.target_kind,
-            target_value=kgi.target_value, baseline=kgi.baseline, cadence="period",
+            target_value=kgi.target_value, baseline=baseline, cadence="period", baseline_from=origin,
         )
 
     @property
     def kpi_items(self) -> list[PlanItem]:
-        return [
-            PlanItem(
+        out = []
+        for k in self.kpis:
+            baseline, origin = self._baseline("kpi", k.id, k.baseline)
+            out.append(PlanItem(
                 kind="kpi", metric=k.metric, label=k.label or "", target_kind=k.target_kind,
-                target_value=k.target_value, baseline=k.baseline, cadence=k.cadence or "period",
+                target_value=k.target_value, baseline=baseline, cadence=k.cadence or "period",
                 owner=k.owner or "", sources=tuple(k.sources or ()),
-                dimensions=tuple(k.dimensions or ()), note=k.note or "",
-            )
-            for k in self.kpis
-        ]
+                dimensions=tuple(k.dimensions or ()), note=k.note or "", baseline_from=origin,
+            ))
+        return out
 
     @property
     def items(self) -> list[PlanItem]:
@@ -150,12 +162,13 @@ class PlanData:
 
 def load_plan(engine: Engine, workspace_id: int) -> PlanData:
     """Read a workspace's plan; an unknown id is a :class:`KgiError`."""
-    from core.plans import get_plan
+    from core.plans import data_baselines, get_plan
 
     plan = get_plan(engine, workspace_id)
     kgi = plan.kgi
     saved = tuple(kgi.monthly_targets) if kgi is not None and kgi.monthly_targets else None
-    return PlanData(workspace=plan.workspace, kgi=kgi, kpis=tuple(plan.kpis), saved_monthly=saved)
+    return PlanData(workspace=plan.workspace, kgi=kgi, kpis=tuple(plan.kpis), saved_monthly=saved,
+                    data_baselines=data_baselines(engine, workspace_id))
 
 
 # --- target arithmetic -------------------------------------------------------------------
@@ -260,6 +273,13 @@ def split_used(item: PlanItem | None, months: Sequence[date], split: str,
 # --- words -------------------------------------------------------------------------------
 
 
+def baseline_origin_words(item: PlanItem, lang: str) -> str:
+    """``From your data: 2023-01-01 – 2023-12-31`` for a baseline the data gave."""
+    if not item.baseline_from:
+        return ""
+    return t("export.baseline_from_data", lang, start=item.baseline_from[0], end=item.baseline_from[1])
+
+
 def target_form_words(kind: str | None, cadence: str | None, lang: str) -> str:
     if not kind:
         return ""
@@ -340,6 +360,8 @@ def _kgi_sheet(ws: Worksheet, plan: PlanData, lang: str, split_label: str) -> No
     for key, number, number_fmt in numbers:
         _label(ws, row, t(key, lang))
         grid_number(ws, row, 2, number, number_fmt)
+        if key == "export.col.baseline" and item.baseline_from:
+            grid_text(ws, row, 3, baseline_origin_words(item, lang))
         row += 1
     _label(ws, row, t("export.kgi.period", lang))
     grid_text(ws, row, 2, f"{period.start.isoformat()} – {period.end.isoformat()}")
@@ -422,6 +444,8 @@ def _kpi_sheet(ws: Worksheet, plan: PlanData, lang: str) -> None:
         grid_text(ws, r, 3, target_form_words(item.target_kind, item.cadence, lang))
         grid_number(ws, r, 4, value, fmt)
         grid_number(ws, r, 5, item.baseline, unit_fmt)
+        if item.baseline_from:
+            ws.cell(row=r, column=5).comment = Comment(baseline_origin_words(item, lang), "KGI Planner")
         grid_number(ws, r, 6, target_level(item, months), unit_fmt)
         grid_text(ws, r, 7, cadence_words(item.cadence, lang))
         grid_text(ws, r, 8, item.owner)
@@ -770,6 +794,7 @@ def last_year_history(engine: Engine, plan: PlanData) -> dict[str, list[float]]:
     """
     from core.aggregate import aggregate
     from core.goals import add_months
+    from core.measurement import counted
     from core.store import load_observations
 
     months = period_months(plan.period)
@@ -780,10 +805,14 @@ def last_year_history(engine: Engine, plan: PlanData) -> dict[str, list[float]]:
         if item.aggregation != "sum" or item.metric in out:
             continue
         obs = load_observations(
-            engine, plan.workspace.id or 0, [item.metric], sources=list(item.sources) or None,
+            engine, plan.workspace.id or 0, [item.metric],
             dimensions=list(item.dimensions) or None, start=start,
             end=months[0] - timedelta(days=1),
         )
+        # The same rows progress counts: the source of record, each month once.
+        obs, _ = counted(obs, item.metric, business_type=plan.workspace.business_type,
+                         chosen=(plan.workspace.settings or {}).get("source_of_record"),
+                         goal_sources=item.sources)
         if obs.empty:
             continue
         series = aggregate(obs, item.metric, "month")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 
 from openpyxl import Workbook
@@ -22,7 +21,6 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.catalog import display_name, unit_of
 from core.errors import KgiError
 from core.export.safe import (
     ACHIEVEMENT_FORMAT,
@@ -39,7 +37,7 @@ from core.export.safe import (
 )
 from core.formatting import format_month, format_pct
 from core.i18n import t
-from core.models import Workspace
+from core.review_types import ReviewData, ReviewRow
 
 STATUSES: tuple[str, ...] = ("on_track", "at_risk", "off_track", "too_early", "no_data")
 STATUS_ICONS: dict[str, str] = {
@@ -54,81 +52,6 @@ STATUS_FONTS: dict[str, str] = {
     "too_early": "1F4E79", "no_data": "595959",
 }
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-@dataclass(frozen=True)
-class MonthCell:
-    """One month of one KGI/KPI.
-
-    ``achievement`` is direction-aware: actual ÷ target, turned around (target ÷ actual) for
-    lower-is-better metrics, so 1.0 is exactly on target and higher is always better.
-    """
-
-    period: str  # "2024-03"
-    target: float | None = None
-    actual: float | None = None
-    achievement: float | None = None
-    status: str = "no_data"
-
-
-@dataclass(frozen=True)
-class ReviewRow:
-    """The KGI or one KPI as of the review month (values in the metric's storage unit).
-
-    ``sentence`` is the status sentence already in the reader's language
-    ("NT$4.1M of NT$10M (41%) at 50% of the year — 18% behind pace").
-    """
-
-    metric: str
-    label: str = ""
-    target: float | None = None
-    actual_to_date: float | None = None
-    expected_to_date: float | None = None
-    pace_ratio: float | None = None
-    forecast: float | None = None
-    forecast_low: float | None = None
-    forecast_high: float | None = None
-    required_per_month: float | None = None
-    status: str = "no_data"
-    sentence: str = ""
-    months: tuple[MonthCell, ...] = ()
-
-    def name(self, lang: str) -> str:
-        return display_name(self.metric, self.label, lang)
-
-    @property
-    def unit(self) -> str:
-        return unit_of(self.metric)
-
-
-@dataclass(frozen=True)
-class ReviewData:
-    """Everything the review workbook and the printable summary show, for one month.
-
-    ``actions`` are the top things to do, already in the reader's language (the Optimise
-    page's levers). The two bands are the workspace's status thresholds on the pace ratio.
-    """
-
-    workspace: Workspace
-    month: str  # "2024-06"
-    rows: list[ReviewRow]
-    kgi: ReviewRow | None
-    actions: list[str] = field(default_factory=list)
-    on_track_at: float = 0.95
-    at_risk_at: float = 0.85
-    as_of: date | None = None
-
-    @property
-    def all_rows(self) -> list[tuple[str, ReviewRow]]:
-        """``("kgi", row)`` then ``("kpi", row)`` for each KPI."""
-        head = [("kgi", self.kgi)] if self.kgi is not None else []
-        return head + [("kpi", r) for r in self.rows]
-
-    @property
-    def periods(self) -> list[str]:
-        """Months that any row reports, up to the review month, in order."""
-        found = {c.period for _, r in self.all_rows for c in r.months if c.period <= self.month}
-        return sorted(found)
 
 
 def check_month(month: str) -> str:
@@ -171,7 +94,7 @@ def _legend(data: ReviewData, lang: str) -> str:
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "name", "target", "actual", "expected", "pace", "forecast", "forecast_low",
-    "forecast_high", "required", "status", "sentence",
+    "forecast_high", "required", "status", "sentence", "progress", "notes",
 )
 
 
@@ -187,6 +110,8 @@ def _summary_row(ws: Worksheet, r: int, row: ReviewRow, lang: str, currency: str
     grid_text(ws, r, 10, status_words(row.status, lang))
     _style_status(ws.cell(row=r, column=10), row.status)
     grid_text(ws, r, 11, row.sentence)
+    grid_number(ws, r, 12, row.progress_ratio, ACHIEVEMENT_FORMAT)
+    grid_text(ws, r, 13, "\n".join(row.notes))
 
 
 def _summary_sheet(ws: Worksheet, data: ReviewData, lang: str) -> None:
@@ -197,7 +122,7 @@ def _summary_sheet(ws: Worksheet, data: ReviewData, lang: str) -> None:
                 t("export.review.subtitle", lang, as_of=(data.as_of or date.today()).isoformat(),
                   currency=currency, today=date.today().isoformat()))
     ws.freeze_panes = "A4"
-    set_widths(ws, (28, 15, 15, 15, 10, 15, 14, 14, 16, 16, 60))
+    set_widths(ws, (28, 15, 15, 15, 10, 15, 14, 14, 16, 16, 60, 12, 60))
     headers = [t(f"export.review.col.{c}", lang) for c in SUMMARY_COLUMNS]
     row = 4
     write_text(ws.cell(row=row, column=1), t("export.review.kgi", lang)).font = SECTION_FONT
@@ -320,18 +245,6 @@ def build_review_workbook(data: ReviewData, lang: str) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
-
-
-def review_workbook_bytes(engine, workspace_id: int, month: str, lang: str) -> bytes:  # noqa: ANN001
-    """The review workbook of a workspace for ``month`` ("2024-06"), from ``core.progress``.
-
-    ``core.progress.review_data(engine, workspace_id, month, lang) -> ReviewData`` fills the
-    figures; this function only checks the month and lays them out.
-    """
-    check_month(month)
-    from core.progress import review_data  # type: ignore[attr-defined]
-
-    return build_review_workbook(review_data(engine, workspace_id, month, lang), lang)
 
 
 def actions_text(actions: Sequence[str]) -> list[str]:

@@ -16,14 +16,13 @@ from core.export.review_workbook import (
     STATUS_FILLS,
     STATUS_FONTS,
     STATUSES,
-    ReviewData,
-    ReviewRow,
     actions_text,
     check_month,
     status_words,
 )
 from core.formatting import format_month, format_pct, format_value
 from core.i18n import t
+from core.review_types import ReviewData, ReviewRow
 
 _CSS = """
 *{box-sizing:border-box}
@@ -82,18 +81,20 @@ def _row_html(row: ReviewRow, lang: str, currency: str) -> str:
         f"<td>{escape(row.name(lang))}</td>",
         f'<td class="num">{_value(row, row.target, lang, currency)}</td>',
         f'<td class="num">{_value(row, row.actual_to_date, lang, currency)}</td>',
+        f'<td class="num">{escape(format_pct(row.progress_ratio))}</td>',
         f'<td class="num">{_value(row, row.expected_to_date, lang, currency)}</td>',
         f'<td class="num">{escape(format_pct(row.pace_ratio))}</td>',
         f'<td class="num">{_forecast(row, lang, currency)}</td>',
         f"<td>{_badge(row.status, lang)}"
         + (f'<div class="sentence">{escape(row.sentence)}</div>' if row.sentence else "")
+        + "".join(f'<div class="sentence">{escape(note)}</div>' for note in row.notes)
         + "</td>",
     ]
     return "<tr>" + "".join(cells) + "</tr>"
 
 
 def _table(rows: list[ReviewRow], lang: str, currency: str) -> str:
-    columns = ("name", "target", "actual", "expected", "pace", "forecast", "status")
+    columns = ("name", "target", "actual", "progress", "expected", "pace", "forecast", "status")
     head = "".join(f'<th scope="col">{escape(t("export.review.col." + c, lang))}</th>' for c in columns)
     body = "".join(_row_html(r, lang, currency) for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

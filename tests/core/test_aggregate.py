@@ -44,6 +44,10 @@ DAILY: dict[str, tuple[float, float, float]] = {
     "trial_conversions": (10, 70, 30),
     "leads": (20, 30, 10),
     "new_customers": (2, 8, 1),
+    "line_friends": (900, 950, 1000),
+    "mrr": (50000, 52000, 53000),
+    "churned_customers": (3, 2, 4),
+    "customers_at_start": (100, 0, 110),
 }
 
 # (January, February), worked out by hand from DAILY.
@@ -89,6 +93,11 @@ EXPECTED: dict[str, tuple[float, float]] = {
     "leads": (50, 10),
     "lead_conversion_rate": (0.2, 0.1),
     "new_customers": (10, 1),
+    "line_friends": (950, 1000),  # last day of the month
+    "mrr": (52000, 53000),  # a level: the month's last value, never summed
+    "churned_customers": (5, 4),
+    "customers_at_start": (100, 110),
+    "churn_rate": (0.05, 4 / 110),  # Σchurned / Σcustomers at start
 }
 
 

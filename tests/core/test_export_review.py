@@ -242,7 +242,7 @@ def _tracked_workspace(engine) -> int:  # noqa: ANN001 - the engine fixture
 
 @pytest.mark.parametrize("lang", ["en", "zh-TW"])
 def test_review_workbook_bytes_from_the_database(engine, lang: str) -> None:  # noqa: ANN001
-    from core.export import review_workbook_bytes
+    from core.review import review_workbook_bytes
 
     wb = load_workbook(io.BytesIO(review_workbook_bytes(engine, _tracked_workspace(engine),
                                                         "2024-03", lang)))
@@ -260,7 +260,7 @@ def test_review_workbook_bytes_from_the_database(engine, lang: str) -> None:  # 
 
 
 def test_review_workbook_bytes_rejects_a_bad_month(sqlite_engine) -> None:  # noqa: ANN001
-    from core.export import review_workbook_bytes
+    from core.review import review_workbook_bytes
 
     with pytest.raises(KgiError) as err:
         review_workbook_bytes(sqlite_engine, 1, "2024/03", "en")
