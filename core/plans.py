@@ -161,7 +161,8 @@ def _check_number(value: Any) -> None:
 # --- KPIs --------------------------------------------------------------------------------------
 
 
-def _validate_kpi(metric: str, target_kind: str, target_value: float | None, cadence: str) -> None:
+def _validate_kpi(metric: str, target_kind: str, target_value: float | None, cadence: str,
+                  baseline: float | None = None) -> None:
     catalog = load_catalog()
     if metric not in catalog:
         raise KgiError("plan.unknown_metric", metric=metric)
@@ -180,6 +181,11 @@ def _validate_kpi(metric: str, target_kind: str, target_value: float | None, cad
         raise KgiError("plan.change_below_minus_100", metric=name, value=target_value)
     if target_kind in ("level", "ceiling", "threshold", "count_per_cadence", "rank") and target_value < 0:
         raise KgiError("plan.negative_target", metric=name, value=target_value)
+    if m.is_rate and baseline is not None and target_kind in ("change_pct", "change_pp"):
+        level = baseline * (1 + target_value / 100) if target_kind == "change_pct" else baseline + target_value / 100
+        if not 0 <= level <= 1:
+            raise KgiError("plan.rate_change_out_of_range", metric=name, value=target_value,
+                           level=f"{level:.1%}", baseline=f"{baseline:.1%}")
 
 
 def save_kpi(
@@ -199,8 +205,8 @@ def save_kpi(
     template_key: str | None = None,
 ) -> Kpi:
     """Create or update one KPI."""
-    _validate_kpi(metric, target_kind, target_value, cadence)
     _check_number(baseline)
+    _validate_kpi(metric, target_kind, target_value, cadence, baseline)
     with session_scope(engine) as session:
         if kpi_id is not None:
             kpi = session.get(Kpi, kpi_id)

@@ -46,6 +46,7 @@ from core.drivers import (
     kpi_change_pct,
 )
 from core.errors import KgiError
+from core.formatting import format_pct
 from core.goals import MONTHS_PER_CADENCE, Target, add_months
 from core.i18n import t
 from core.measurement import Measurement, SourceChoice, choose, covered_end, drop_overlaps
@@ -903,6 +904,11 @@ def _goal_progress(
     if not has_data or target is None:
         state = "too_early"
     sentence = _sentence(goal, actual, target, expected, window, kind, m.unit, direction, lang, currency, state)
+    if m.unit == "percent" and target is not None and not 0 <= target <= 1:
+        # A rate cannot leave 0–100%: say so rather than pace against an impossible level.
+        sentence = t("measurement.rate_target_impossible", lang, metric=m.name(lang),
+                     value=format_pct(target, 1))
+        state = "off_track" if has_data else "too_early"
     spec = None
     if goal.target_kind and goal.target_value is not None:
         spec = {"kind": goal.target_kind, "value": goal.target_value, "cadence": goal.cadence}

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from core.db import session_scope
 from core.errors import KgiError
@@ -352,3 +353,23 @@ def test_monthly_values_per_cadence_and_stock() -> None:
     assert monthly_values(followers, months) == pytest.approx([80_000, 90_000, 100_000])
     no_target = PlanItem(kind="kpi", metric="revenue", target_kind="change_pct", target_value=10)
     assert monthly_values(no_target, months) == [None, None, None]
+
+
+def test_baselines_come_from_the_data_with_their_period(engine: Engine) -> None:
+    """A goal without a typed baseline takes last year's figure, named, in the workbook."""
+    ws_id = _make_plan(engine)
+    with session_scope(engine) as s:
+        kgi = s.exec(select(Kgi).where(Kgi.workspace_id == ws_id)).one()
+        kgi.baseline = None  # as a user who never typed one
+        s.add(kgi)
+    _add_last_year(engine, ws_id, [1_000_000.0] * 12)
+    wb = _open(plan_workbook_bytes(engine, ws_id, "en", split="linear"))
+    ws = wb["KGI"]
+    row = next(r for r in range(4, 14) if ws.cell(row=r, column=1).value == t("export.col.baseline", "en"))
+    assert ws.cell(row=row, column=2).value == pytest.approx(12_000_000)
+    assert ws.cell(row=row, column=3).value == t("export.baseline_from_data", "en", start="2023-01-01",
+                                                  end="2023-12-31")
+    level = next(r for r in range(4, 14) if ws.cell(row=r, column=1).value == t("export.col.target_level", "en"))
+    assert ws.cell(row=level, column=2).value == pytest.approx(18_000_000)  # +50% on the data's baseline
+    monthly = [wb["Monthly targets"].cell(row=r, column=2).value for r in range(4, 16)]
+    assert monthly == pytest.approx([1_500_000] * 12)

@@ -182,3 +182,23 @@ def test_the_upload_result_names_an_overlap_with_both_figures(engine, shop) -> N
     assert "Shopify orders" in message and "Google Analytics 4" in message and "never added up" in message
     assert "重疊" in revenue.message("zh-TW")
     assert second.to_dict("en")["overlaps"][0]["message"]
+
+
+def test_a_rate_target_above_100_percent_is_refused_or_flagged(engine, shop) -> None:
+    from core.errors import KgiError
+    from core.plans import save_kpi
+
+    with pytest.raises(KgiError) as refused:
+        save_kpi(engine, shop, metric="conversion_rate", target_kind="change_pct", target_value=5000, baseline=0.02)
+    assert "102.0%" in refused.value.message("en") and "0–100%" in refused.value.message("zh-TW")
+    # Without a typed baseline, the data gives one (2% last year): +5000% is 102%, said so.
+    put(engine, shop, "ga4", months("conversions", [20.0] * 12, 2023) + months("conversions", [20.0] * 3),
+        "month", "conv.csv")
+    put(engine, shop, "ga4", months("sessions", [1000.0] * 12, 2023) + months("sessions", [1000.0] * 3),
+        "month", "sess.csv")
+    save_kpi(engine, shop, metric="conversion_rate", target_kind="change_pct", target_value=5000)
+    kpi = workspace_progress(engine, shop, lang="en").kpis[0]
+    assert kpi.baseline == pytest.approx(0.02) and kpi.baseline_origin == "data"
+    assert kpi.baseline_period == {"start": "2023-01-01", "end": "2023-12-31"}
+    assert kpi.status == "off_track"
+    assert "cannot be reached" in kpi.sentence and "102" in kpi.sentence

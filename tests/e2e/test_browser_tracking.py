@@ -34,6 +34,7 @@ from core.abtest import two_proportion_test
 from core.catalog import load_catalog
 from core.cli import main as kgi_main
 from core.db import make_engine
+from core.figure_notes import source_note
 from core.formatting import format_day, format_month, format_pct, format_value
 from core.i18n import t
 from core.levers import levers_for
@@ -136,6 +137,8 @@ def _check_dashboard(page: Any, db: Engine, ws_id: int, lang: str) -> None:
     assert _metric_value(page, t("track.metric.expected", lang)) == format_value(
         kgi.expected_to_date, kgi.unit, lang, money, short=True)
     assert _metric_value(page, t("track.metric.pace", lang)) == format_pct(kgi.pace_ratio)
+    # Progress toward the whole target is its own labelled figure, never the pace.
+    assert _metric_value(page, t("measurement.progress_ratio", lang)) == format_pct(kgi.progress_ratio)
     assert kgi.forecast is not None
     assert _metric_value(page, t("track.metric.forecast", lang)) == format_value(
         kgi.forecast.value, kgi.unit, lang, money, short=True)
@@ -144,6 +147,7 @@ def _check_dashboard(page: Any, db: Engine, ws_id: int, lang: str) -> None:
     text = main_text(page)
     assert band in text, "the forecast range is shown"
     assert kgi.sentence in text, "the sentence that explains the KGI's status"
+    assert source_note(kgi, lang) in text, "the figure names the source it counts"
     assert t(f"numbers.status.{kgi.status}", lang) in text, "the KGI's status in words (the badge)"
 
     # Which KPIs are behind: the summary line, and each card's status in words.
@@ -170,6 +174,9 @@ def _check_progress_json(capsys: pytest.CaptureFixture[str], db: Engine, ws_id: 
     assert printed["as_of"] == progress.as_of.isoformat()
     assert printed["kgi"]["status"] == progress.kgi.status
     assert printed["kgi"]["actual_to_date"] == pytest.approx(progress.kgi.actual_to_date, rel=1e-12)
+    assert printed["kgi"]["progress_ratio"] == pytest.approx(progress.kgi.progress_ratio, rel=1e-9)
+    assert printed["kgi"]["pace_ratio"] == pytest.approx(progress.kgi.pace_ratio, rel=1e-9)
+    assert printed["kgi"]["source_of_record"]["sources"] == progress.kgi.sources
     assert [k["status"] for k in printed["kpis"]] == [k.status for k in progress.kpis]
 
 
