@@ -939,15 +939,16 @@ def progress_toward(
 
     Additive goals: the share of the period's total done (NT$4.1M of NT$10M → 0.41). Levels
     (rates, stocks) with a baseline: the share of the way from the baseline to the target
-    (2.0% → 2.2%, now 2.1% → 0.5; below the baseline it is negative); without a baseline,
-    actual ÷ target (target ÷ actual when lower is better).
+    (2.0% → 2.2%, now 2.1% → 0.5); a level that moved away from the target has made no
+    progress (0, not a negative share — the status and the sentence say how far behind it
+    is). Without a baseline, actual ÷ target (target ÷ actual when lower is better).
     """
     if actual is None or target is None:
         return None
     if kind == "additive":
         return actual / target if target else None
     if baseline is not None and target != baseline:
-        return (actual - baseline) / (target - baseline)
+        return max((actual - baseline) / (target - baseline), 0.0)
     if direction == "lower":
         return target / actual if actual else None
     return actual / target if target else None

@@ -10,7 +10,8 @@ from datetime import date
 
 from core.cli import Context
 from core.errors import KgiError
-from core.formatting import format_value
+from core.figure_notes import goal_notes, periods_apart_note
+from core.formatting import format_pct, format_value
 from core.i18n import t
 from core.progress import GoalProgress, Progress, workspace_progress
 from core.workspaces import get_workspace
@@ -47,11 +48,19 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 def _line(goal: GoalProgress, lang: str, currency: str) -> str:
     status = t(f"numbers.status.{goal.status}", lang)
     target = format_value(goal.target, goal.unit, lang, currency)
-    return f"[{status}] {goal.name(lang)} ({target}): {goal.sentence}"
+    line = f"[{status}] {goal.name(lang)} ({target}): {goal.sentence}"
+    figures = t("measurement.cli.figures", lang, progress=format_pct(goal.progress_ratio),
+                pace=format_pct(goal.pace_ratio))
+    notes = [figures] if goal.has_data else []
+    notes += goal_notes(goal, lang, currency)
+    return "\n".join([line, *(f"    {note}" for note in notes)])
 
 
 def _text(progress: Progress, lang: str) -> str:
     lines = [t("track.cli.progress_head", lang, name=progress.workspace, as_of=progress.as_of.isoformat())]
+    apart = periods_apart_note(progress, lang)
+    if apart:
+        lines.append(apart)
     if progress.kgi is None:
         lines.append(t("track.cli.no_kgi", lang, ws=progress.workspace_id))
     else:

@@ -372,3 +372,31 @@ def test_data_stamp_moves_with_imports_and_plan_edits(engine) -> None:  # noqa: 
     assert imported != first
     save_kpi(engine, ws.id, metric="sessions", target_kind="change_pct", target_value=10)
     assert data_stamp(engine, ws.id) != imported
+
+
+@pytest.mark.parametrize(
+    ("actual", "target", "baseline", "kind", "direction", "expected"),
+    [
+        (4.1e6, 10e6, None, "additive", "higher", 0.41),  # the share of the period's total done
+        (0.021, 0.022, 0.020, "rate", "higher", 0.5),  # halfway from 2.0% to 2.2%
+        (0.019, 0.022, 0.020, "rate", "higher", 0.0),  # moved away: no progress, never negative
+        (0.030, 0.022, 0.020, "rate", "higher", 5.0),  # five times the planned improvement
+        (12.0, 10.0, 15.0, "rate", "lower", 0.6),  # CPA from 15 down to 12 of the way to 10
+        (8.0, 10.0, None, "rate", "lower", 1.25),  # no baseline, lower is better: target ÷ actual
+        (120_000, 150_000, 100_000, "stock", "higher", 0.4),  # followers 100k → 150k, now 120k
+        (None, 10.0, None, "additive", "higher", None),
+    ],
+)
+def test_progress_toward_the_whole_target(actual, target, baseline, kind, direction, expected) -> None:
+    from core.progress import progress_toward
+
+    result = progress_toward(actual, target, baseline, kind, direction)
+    assert result == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_progress_and_pace_are_different_figures() -> None:
+    """Half way through Q1 with a quarter of the year's target: progress 25%, pace 100%."""
+    data = obs(daily("revenue", "2024-01-01", "2024-03-31", 1200 / 366))
+    g = compute_progress(plan(kgi("revenue", "level", 1200)), data, Q1_END, "en").kgi
+    assert g.progress_ratio == pytest.approx(91 / 366)
+    assert g.pace_ratio == pytest.approx((91 / 366 * 1200) / 300)

@@ -174,8 +174,9 @@ def _check_progress_json(capsys: pytest.CaptureFixture[str], db: Engine, ws_id: 
     assert printed["as_of"] == progress.as_of.isoformat()
     assert printed["kgi"]["status"] == progress.kgi.status
     assert printed["kgi"]["actual_to_date"] == pytest.approx(progress.kgi.actual_to_date, rel=1e-12)
-    assert printed["kgi"]["progress_ratio"] == pytest.approx(progress.kgi.progress_ratio, rel=1e-9)
-    assert printed["kgi"]["pace_ratio"] == pytest.approx(progress.kgi.pace_ratio, rel=1e-9)
+    # The JSON rounds floats to 8 decimals.
+    assert printed["kgi"]["progress_ratio"] == pytest.approx(progress.kgi.progress_ratio, abs=1e-8)
+    assert printed["kgi"]["pace_ratio"] == pytest.approx(progress.kgi.pace_ratio, abs=1e-8)
     assert printed["kgi"]["source_of_record"]["sources"] == progress.kgi.sources
     assert [k["status"] for k in printed["kpis"]] == [k.status for k in progress.kpis]
 
@@ -201,6 +202,8 @@ def _check_review(page: Any, db: Engine, ws_id: int, folder: Path, lang: str) ->
         assert goal.metric in texts and any(goal.label in x for x in texts), f"{goal.metric} is in the workbook"
     status = t(f"numbers.status.{progress.kgi.status}", lang)
     assert any(status in x for x in texts), "statuses are written in words"
+    assert any(source_note(progress.kgi, lang) in x for x in texts), "the workbook names the KGI's source"
+    assert t("export.review.col.progress", lang) in texts, "progress toward the target has its own column"
 
 
 def _check_optimise(page: Any, db: Engine, ws_id: int, lang: str) -> None:
