@@ -7,8 +7,10 @@ written once here from :class:`core.progress.GoalProgress` and :class:`core.prog
 
 from __future__ import annotations
 
+from datetime import date
+
 from core.catalog import load_catalog
-from core.formatting import format_day, format_value
+from core.formatting import format_day, format_month, format_value
 from core.i18n import t
 from core.measurement import Measurement, measurement_label
 from core.progress import GoalProgress, Progress
@@ -36,18 +38,31 @@ def source_note(goal: GoalProgress, lang: str) -> str | None:
 
 
 def overlap_notes(goal: GoalProgress, lang: str, currency: str, *, short: bool = False) -> list[str]:
-    """One sentence per family that also measures the goal's metric, with its own figure."""
+    """One sentence per family that also measures the goal's metric: its figure over the
+    months it covers, beside the counted figure over the same months."""
     record = measurement_label(_measurement(goal.source_of_record), lang)
     metric = load_catalog()[goal.metric].name(lang)
     out = []
     for alt in goal.alternatives:
         others = measurement_label(_measurement(alt), lang)
         value = format_value(alt.get("actual_to_date"), goal.unit, lang, currency)
+        counted = format_value(alt.get("record_value"), goal.unit, lang, currency)
+        period = _period_words(alt.get("start"), alt.get("end"), lang)
         if short:
-            out.append(t("measurement.overlap_short", lang, source=others, value=value))
+            out.append(t("measurement.overlap_short", lang, source=others, value=value, period=period))
         else:
-            out.append(t("measurement.overlap", lang, others=others, metric=metric, value=value, record=record))
+            out.append(t("measurement.overlap", lang, others=others, metric=metric, value=value, record=record,
+                         period=period, counted=counted))
     return out
+
+
+def _period_words(start: str | None, end: str | None, lang: str) -> str:
+    if not start or not end:
+        return ""
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    if (first.year, first.month) == (last.year, last.month):
+        return format_month(first, lang)
+    return f"{format_month(first, lang)} – {format_month(last, lang)}"
 
 
 def coverage_note(goal: GoalProgress, lang: str) -> str | None:

@@ -957,19 +957,31 @@ def progress_toward(
 def _alternatives(
     store: _Obs, metric: str, goal: GoalSpec, choice: SourceChoice, window: _Window, kind: str,
 ) -> list[dict[str, Any]]:
-    """Each family left out, with its own figure over the same dates, for a side-by-side view."""
+    """Each family left out, with its own figure over the months it covers in the period and
+    the counted figure over those same months: the two numbers side by side."""
     to_date = min(window.as_of, window.end)
+    counted = store.agg(metric, goal=goal)
     out = []
     for measurement in choice.alternatives:
         series = store.alternative(metric, goal, measurement)
         monthly = series.by_month(window.start, to_date)
-        if kind == "additive":
-            value = _sum(monthly.values()) if monthly else None
-        else:
-            value = series.total(window.start, to_date) if monthly else None
+        if not monthly:
+            continue
+        first = date.fromisoformat(min(monthly) + "-01")
+        last = min(_month_end(max(monthly)), to_date)
+        value = _figure(series, kind, first, last)
         if value is not None:
-            out.append({**measurement.to_dict(), "actual_to_date": value})
+            out.append({**measurement.to_dict(), "actual_to_date": value, "start": first.isoformat(),
+                        "end": last.isoformat(), "record_value": _figure(counted, kind, first, last)})
     return out
+
+
+def _figure(series: RangeAggregator, kind: str, first: date, last: date) -> float | None:
+    """A goal's figure over [first, last]: the sum of its months for totals, else the range's."""
+    if kind == "additive":
+        monthly = series.by_month(first, last)
+        return _sum(monthly.values()) if monthly else None
+    return series.total(first, last)
 
 
 def _target_change(goal: GoalSpec, baseline: float | None, window: _Window) -> float | None:

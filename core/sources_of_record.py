@@ -141,10 +141,14 @@ def import_overlaps(engine: Engine, workspace_id: int, source: str, metrics: lis
     from core.store import load_observations
 
     ws = get_workspace(engine, workspace_id)
+    everything = source_coverage(engine, workspace_id)
     out = []
     for metric in wanted:
         rows = drop_overlaps(load_observations(engine, workspace_id, [metric], start=first, end=last))
-        found = _overlap(rows, metric, source, ws.business_type, source_of_record_choices(ws), aggregate)
+        # The source of record is chosen on all the workspace's data, as the dashboard does.
+        choice = resolve_sources(metric, sources_with_data(everything, metric), business_type=ws.business_type,
+                                 chosen_family=source_of_record_choices(ws).get(metric))
+        found = _overlap(rows, metric, source, choice, aggregate)
         if found is not None:
             record, months, figures = found
             out.append(Overlap(metric, source, date.fromisoformat(months[0] + "-01"),
@@ -153,12 +157,11 @@ def import_overlaps(engine: Engine, workspace_id: int, source: str, metrics: lis
     return out
 
 
-def _overlap(rows: pd.DataFrame, metric: str, source: str, business_type: str, chosen: dict[str, str],
+def _overlap(rows: pd.DataFrame, metric: str, source: str, choice: SourceChoice,
              aggregate: Any) -> tuple[Measurement | None, list[str], tuple[tuple[Measurement, float], ...]] | None:
     covered = sources_with_data(rows, metric)
     if source not in covered:
         return None
-    choice = resolve_sources(metric, covered, business_type=business_type, chosen_family=chosen.get(metric))
     measurements = [m for m in (choice.record, *choice.alternatives) if m is not None and m.sources]
     mine = next((m for m in measurements if source in m.sources), None)
     others = [m for m in measurements if m is not mine]

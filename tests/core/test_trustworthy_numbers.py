@@ -65,9 +65,12 @@ def test_ga4_and_shop_revenue_for_the_same_months_show_one_revenue_with_its_sour
     kgi = p.kgi
     assert kgi.actual_to_date == pytest.approx(600)  # never 600 + 540
     assert kgi.sources == ["shopify_orders"]
-    assert kgi.alternatives == [{"family": "web_analytics", "sources": ["ga4"], "actual_to_date": 540.0}]
+    assert kgi.alternatives == [{"family": "web_analytics", "sources": ["ga4"], "actual_to_date": 540.0,
+                                 "start": "2024-01-01", "end": "2024-06-30", "record_value": 600.0}]
     assert source_note(kgi, "en") == "Source: Shopify orders"
-    assert "Google Analytics 4" in overlap_notes(kgi, "en", "TWD")[0] and "NT$540" in overlap_notes(kgi, "en", "TWD")[0]
+    note = overlap_notes(kgi, "en", "TWD")[0]
+    assert note.startswith("Google Analytics 4 also measures Revenue: NT$540 for Jan 2024 – Jun 2024, "
+                           "where Shopify orders has NT$600.")
     assert source_note(kgi, "zh-TW") == "來源：Shopify 訂單"
     # Month totals cover their months: as of 30 June, half the year gone, progress 50%.
     assert p.as_of == date(2024, 6, 30)
