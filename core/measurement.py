@@ -220,15 +220,25 @@ def sources_with_data(rows: pd.DataFrame, metric: str) -> dict[str, set[str]]:
     if rows.empty:
         return {}
     m = load_catalog()[metric]
-    month = pd.to_datetime(rows["date"]).dt.strftime("%Y-%m")
-    pairs = pd.DataFrame({
-        "metric": rows["metric"].astype(object).to_numpy(), "source": rows["source"].astype(object).to_numpy(),
-        "month": month.to_numpy(),
-    }).drop_duplicates()
+    # Distinct (metric, source, month) by integer codes: a goal reads tens of thousands of rows.
+    metric_codes, metric_names = pd.factorize(rows["metric"])
+    source_codes, source_names = pd.factorize(rows["source"])
+    months = pd.to_datetime(rows["date"]).to_numpy(dtype="datetime64[M]").astype(np.int64)
+    first, span = int(months.min()), int(months.max() - months.min()) + 1
+    n_sources = max(len(source_names), 1)
+    packed = np.unique((metric_codes.astype(np.int64) * n_sources + source_codes) * span + (months - first))
+    metric_of, rest = np.divmod(packed, n_sources * span)
+    source_of, month_of = np.divmod(rest, span)
+    labels = np.datetime_as_string((month_of + first).astype("datetime64[M]"), unit="M")
 
     def of(key: str | None) -> dict[str, set[str]]:
-        part = pairs.loc[pairs["metric"] == key]
-        return {str(s): set(g) for s, g in part.groupby("source")["month"]} if key else {}
+        if not key or key not in set(metric_names):
+            return {}
+        hit = metric_of == list(metric_names).index(key)
+        found: dict[str, set[str]] = {}
+        for source, label in zip(source_of[hit], labels[hit], strict=True):
+            found.setdefault(str(source_names[source]), set()).add(str(label))
+        return found
 
     if m.aggregation != "ratio":
         return of(m.key)
@@ -314,13 +324,23 @@ def drop_overlaps(rows: pd.DataFrame) -> pd.DataFrame:
     if rows.empty:
         return rows
     is_total = _total_flags(rows)
+    mixed = is_total.any() and not is_total.all()
+    coarse = _has_coarse_rows(rows)
+    if not mixed and not coarse:  # the usual case, checked cheaply
+        return rows
     gran = _granularity(rows)
     keep = np.ones(len(rows), dtype=bool)
-    if is_total.any() and not is_total.all():
+    if mixed:
         keep &= ~_shadowed_breakdowns(rows, is_total, gran)
-    if (gran != "day").any():
+    if coarse:
         keep &= ~_covered_by_coarser(rows, gran)
     return rows if keep.all() else rows.loc[keep]
+
+
+def _has_coarse_rows(rows: pd.DataFrame) -> bool:
+    if "granularity" not in rows:
+        return False
+    return any(g in _FINER for g in pd.unique(rows["granularity"]))
 
 
 def _total_flags(rows: pd.DataFrame) -> np.ndarray:
@@ -328,7 +348,7 @@ def _total_flags(rows: pd.DataFrame) -> np.ndarray:
         return rows["total"].to_numpy(dtype=bool)
     if "dimension" in rows:
         dim = rows["dimension"]
-        return (dim.isna() | (dim.astype(object) == "")).to_numpy(dtype=bool)
+        return (dim.isna() | (dim == "")).to_numpy(dtype=bool)
     return np.ones(len(rows), dtype=bool)
 
 

@@ -188,7 +188,7 @@ class PlanObservations:
 
     collapsed: dict[tuple[str, ...], pd.DataFrame] = field(default_factory=dict)
     raw: dict[tuple[str, ...], pd.DataFrame] = field(default_factory=dict)
-    # First and last day the workspace's data covers, whatever the plan reads.
+    # First and last day the plan's rows cover (the workspace's, when the plan's have none).
     covered: tuple[date, date] | None = None
 
     def frame_for(self, metric: str, dimensions: tuple[str, ...]) -> tuple[str, pd.DataFrame | None]:
@@ -223,9 +223,10 @@ def load_progress_observations(engine: Engine, inputs: PlanInputs) -> PlanObserv
     dimension values and dates the plan reads are fetched.
     """
     catalog = load_catalog()
-    data = PlanObservations(covered=data_range(engine, inputs.workspace_id))
+    data = PlanObservations()
     requests = _requests(inputs)
     if not requests:
+        data.covered = data_range(engine, inputs.workspace_id)
         return data
     start, end = add_months(inputs.period_start, -12), inputs.period_end
     with engine.connect() as conn:
@@ -234,6 +235,13 @@ def load_progress_observations(engine: Engine, inputs: PlanInputs) -> PlanObserv
             where = _Where(inputs.workspace_id, dimensions, start, end)
             data.collapsed[dimensions] = _read(conn, where, _with_components(metrics - joined), collapse=True)
             data.raw[dimensions] = _read(conn, where, _with_components(joined), collapse=False)
+    # The range the plan's rows cover; only when they have none is the whole workspace scanned
+    # (to say that the plan and the data do not meet).
+    ranges = [r for f in (*data.collapsed.values(), *data.raw.values()) if (r := _frame_range(f)) is not None]
+    if ranges:
+        data.covered = (min(r[0] for r in ranges), max(r[1] for r in ranges))
+    else:
+        data.covered = data_range(engine, inputs.workspace_id)
     return data
 
 
@@ -276,14 +284,16 @@ def _read(conn: Any, where: _Where, metrics: set[str], *, collapse: bool) -> pd.
     obs = Observation.__table__.c  # type: ignore[attr-defined]
     day = cast(obs.date, String)
     if collapse:
-        # Totals and breakdowns stay apart (and so do granularities): a GA4 daily total and
-        # the same day by channel are one measurement, which drop_overlaps resolves.
-        # Literals, not bound parameters: PostgreSQL must see the same expression in GROUP BY.
-        is_total = case((obs.dimension == literal_column("''"), literal_column("1")), else_=literal_column("0"))
+        # A total row and its breakdown on one (metric, source, date, granularity) are one
+        # measurement (core.measurement.drop_overlaps): the sums of each come apart, and the
+        # total wins where it exists. Grouping by the live index's own columns keeps the scan
+        # in index order; literals, not bound parameters, so PostgreSQL sees one expression.
+        blank = obs.dimension == literal_column("''")
         query = (
-            select(day, obs.metric, func.sum(obs.value), obs.source, func.count(obs.value),
-                   obs.granularity, is_total)
-            .group_by(obs.metric, obs.source, obs.date, obs.granularity, is_total)
+            select(day, obs.metric, obs.source, obs.granularity,
+                   func.sum(case((blank, obs.value))), func.count(case((blank, obs.value))),
+                   func.sum(case((~blank, obs.value))), func.count(case((~blank, obs.value))))
+            .group_by(obs.metric, obs.source, obs.date, obs.granularity)
         )
     else:
         query = select(day, obs.metric, obs.value, obs.source, obs.dimension, obs.granularity)
@@ -308,21 +318,36 @@ def _frame(columns: list[tuple[Any, ...]], collapse: bool) -> pd.DataFrame:
     # Dates arrive as text: parse each distinct day once (a few hundred), not every row.
     codes, days = pd.factorize(pd.Series(columns[0], dtype=object))
     parsed = pd.to_datetime(pd.Series(days, dtype=object).str.slice(0, 10), format="%Y-%m-%d").to_numpy()
+    if collapse:
+        return _collapsed_frame(columns, parsed.astype("datetime64[ns]")[codes], n)
     frame = {
         "date": parsed.astype("datetime64[ns]")[codes],
         "metric": pd.Categorical(columns[1]),
         "value": pd.to_numeric(pd.Series(columns[2], dtype=object), errors="coerce").astype(float),
         "source": pd.Categorical(columns[3]),
     }
-    if collapse:
-        frame["dimension"] = pd.Categorical([""] * n)
-        frame["count"] = np.fromiter(columns[4], dtype=float, count=n)
-        frame["granularity"] = pd.Categorical(columns[5])
-        frame["total"] = np.fromiter(columns[6], dtype=bool, count=n)
-    else:
-        frame["dimension"] = pd.Categorical(columns[4])
-        frame["granularity"] = pd.Categorical(columns[5])
+    frame["dimension"] = pd.Categorical(columns[4])
+    frame["granularity"] = pd.Categorical(columns[5])
     return pd.DataFrame(frame)
+
+
+def _collapsed_frame(columns: list[tuple[Any, ...]], dates: np.ndarray, n: int) -> pd.DataFrame:
+    """One row per (date, metric, source, granularity): the total where there is one, else
+    the sum of the breakdown; ``count`` the rows it stands for."""
+    total = pd.to_numeric(pd.Series(columns[4], dtype=object), errors="coerce").to_numpy(dtype=float)
+    total_n = np.fromiter(columns[5], dtype=float, count=n)
+    parts = pd.to_numeric(pd.Series(columns[6], dtype=object), errors="coerce").to_numpy(dtype=float)
+    parts_n = np.fromiter(columns[7], dtype=float, count=n)
+    has_total = total_n > 0
+    return pd.DataFrame({
+        "date": dates,
+        "metric": pd.Categorical(columns[1]),
+        "value": np.where(has_total, total, parts),
+        "source": pd.Categorical(columns[2]),
+        "dimension": pd.Categorical([""] * n),
+        "count": np.where(has_total, total_n, parts_n),
+        "granularity": pd.Categorical(columns[3]),
+    })
 
 
 def data_stamp(engine: Engine, workspace_id: int) -> tuple[Any, ...]:
@@ -350,19 +375,22 @@ def data_stamp(engine: Engine, workspace_id: int) -> tuple[Any, ...]:
 
 
 def data_range(engine: Engine, workspace_id: int) -> tuple[date, date] | None:
-    """First and last day the workspace's live rows cover (a month row covers its month)."""
-    query = (
-        select(Observation.granularity, func.min(Observation.date), func.max(Observation.date))
-        .where(Observation.workspace_id == workspace_id, Observation.superseded_by.is_(None))
-        .group_by(Observation.granularity)
+    """First and last day the workspace's live rows cover (a month row covers its month).
+
+    One pass without grouping: the last day of each granularity comes from a conditional MAX.
+    """
+    obs = Observation.__table__.c  # type: ignore[attr-defined]
+    last_of = {g: func.max(case((obs.granularity == literal_column(f"'{g}'"), obs.date))) for g in ("week", "month")}
+    query = select(func.min(obs.date), func.max(obs.date), last_of["week"], last_of["month"]).where(
+        obs.workspace_id == workspace_id, obs.superseded_by.is_(None),
     )
     with engine.connect() as conn:
-        rows = conn.execute(query).fetchall()
-    if not rows:
+        first, last, week, month = conn.execute(query).one()
+    if first is None:
         return None
-    firsts = [_as_date(first) for _, first, _ in rows]
-    lasts = [covered_end(_as_date(last), gran) for gran, _, last in rows]
-    return min(firsts), max(lasts)
+    ends = [_as_date(last)]
+    ends += [covered_end(_as_date(v), g) for v, g in ((week, "week"), (month, "month")) if v is not None]
+    return _as_date(first), max(ends)
 
 
 def _as_date(value: Any) -> date:
