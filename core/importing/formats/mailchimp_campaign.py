@@ -206,10 +206,10 @@ def _figure(ctx: _Context, entries: list[_Entry], used: dict[str, str], metric: 
     chosen = overall[:1] or entries
     numbers = [_count(ctx, e.value) for e in chosen]
     if any(n is None or n < 0 for n in numbers):
-        ctx.warn("import.fmt.mailchimp_campaign_unreadable", key=chosen[0].label, value=chosen[0].value[:60])
+        ctx.warn("import.fmt.mailchimp_campaign_unreadable", label=chosen[0].label, value=chosen[0].value[:60])
         return None
     if len(chosen) > 1:
-        ctx.warn("import.fmt.mailchimp_campaign_combinations", key=chosen[0].label, count=len(chosen))
+        ctx.warn("import.fmt.mailchimp_campaign_combinations", label=chosen[0].label, count=len(chosen))
     for entry in chosen:
         used[entry.label] = metric
     return float(sum(numbers))  # type: ignore[arg-type]
