@@ -61,7 +61,7 @@ def test_no_personal_data_reaches_the_database(name: str, engine: Engine) -> Non
     sample = SAMPLES[name]
     if not sample.name.endswith(".xlsx") and name != "mailchimp_campaign":
         written = sample.data.decode("utf-8-sig")
-        assert any(value in written for value in fb.PII_VALUES) and EMAIL.search(written)  # the test can fail
+        assert any(value in written for value in fb.PII_VALUES)  # names, phones, addresses: the test can fail
     ws = create_workspace(engine, "PII", "ecommerce").id
     result = store.import_file(engine, ws, sample.data, sample.name)
     assert result.status == "imported", result.to_dict()
