@@ -182,6 +182,7 @@ def _read(data: bytes, file_name: str, source: str, mapping: dict[str, str], max
     tables = [tb for tb in find_tables(decoded) if tb.headers]
     if not tables:
         raise KgiError("import.file.no_table", file=file_name)
+    formats.drop_cut_row(ctx, decoded, tables)
     chosen, confidence = _choose_source(tables, source)
     ctx.source = get_source(chosen)
     plans = [_plan(ctx, tb) for tb in _template_tables(ctx.source, tables)]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from core.importing.decode import Decoded
     from core.importing.reader import _Context, _Plan
+    from core.importing.tables import RawTable
 
 # layout name → "module:function"; the module is imported only when a file needs it.
 _ROW_LAYOUTS: dict[str, str] = {
@@ -59,3 +60,40 @@ def read_whole_file(ctx: _Context, decoded: Decoded, requested: str) -> pd.DataF
         if found is not None:
             return found
     return None
+
+
+def drop_cut_row(ctx: _Context, decoded: Decoded, tables: list[RawTable]) -> None:
+    """Leave out, with a reason, the last row of a CSV that was cut short.
+
+    Exports often end without a line break, so that alone proves nothing. A file whose last
+    line has fewer fields than its table's header, or an opening quote never closed, ended in
+    the middle of that row (a download or a copy stopped early): its last number may be cut
+    too (``800`` read as ``80``), so the row is rejected rather than read.
+    """
+    import csv
+
+    import numpy as np
+
+    text = decoded.text or ""
+    if decoded.kind != "text" or not tables or not text or text.endswith(("\n", "\r")):
+        return
+    table = tables[-1]
+    if table.workbook or not len(table.data):
+        return
+    last_line = text[max(text.rfind("\n"), text.rfind("\r")) + 1 :]
+    try:
+        fields = next(csv.reader([last_line], delimiter=decoded.delimiter or ","), [])
+    except csv.Error:
+        fields = []
+    unclosed = last_line.count('"') % 2 == 1
+    if not unclosed and len(fields) >= len(table.raw_headers):
+        return
+    row = ["" if v is None else str(v).strip() for v in table.data.iloc[-1].tolist()]
+    if [f.strip() for f in fields[:2]] != row[: min(2, len(fields))]:
+        return  # the last line is not this table's last row (a quoted cell spans lines)
+    pos = len(table.data) - 1
+    ctx.reject(table, np.array([pos]), None, "import.fmt.row_cut_off")
+    table.data = table.data.iloc[:pos]
+    table.row_numbers = table.row_numbers[:pos]
+    table.extra = table.extra.iloc[:pos]
+    table._distinct.clear()

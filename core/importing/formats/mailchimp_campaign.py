@@ -70,6 +70,7 @@ class _Entry:
 class _Block:
     title: str = ""
     entries: list[_Entry] = field(default_factory=list)
+    cut: str = ""  # label of an entry the file ends in the middle of
 
     def find(self, keys: tuple[str, ...]) -> list[_Entry]:
         """Entries of the first of ``keys`` present (one per section holding it)."""
@@ -84,7 +85,8 @@ def read(ctx: _Context, decoded: Decoded, requested: str) -> pd.DataFrame | None
     """Observations of a single-campaign report, or None when the file is not one."""
     if requested not in ("auto", KEY):
         return None
-    block = _block(_head_rows(decoded))
+    rows = _head_rows(decoded)
+    block = _block(rows, cut_row=len(rows) if _ends_mid_line(decoded) else None)
     if block is None:
         if requested == KEY:
             raise KgiError("import.fmt.mailchimp_campaign_not_report", file=ctx.file_name)
@@ -110,8 +112,20 @@ def _head_rows(decoded: Decoded) -> list[list[str]]:
     return [[c.strip() for c in r] for r in rows]
 
 
-def _block(rows: list[list[str]]) -> _Block | None:
-    """The key/value block, when the head of the file is one; None otherwise."""
+def _ends_mid_line(decoded: Decoded) -> bool:
+    """A text file whose last line opens a quote it never closes was cut short there."""
+    text = decoded.text or ""
+    if decoded.kind != "text" or not text or text.endswith(("\n", "\r")) or text.count("\n") >= HEAD_ROWS:
+        return False
+    return text[text.rfind("\n") + 1 :].count('"') % 2 == 1
+
+
+def _block(rows: list[list[str]], cut_row: int | None = None) -> _Block | None:
+    """The key/value block, when the head of the file is one; None otherwise.
+
+    ``cut_row``: the number of a last row the file ends in the middle of; its entry is kept
+    aside (``_Block.cut``), never read as a figure.
+    """
     block, section = _Block(), ""
     for number, cells in enumerate(rows, start=1):
         filled = [c for c in cells if c]
@@ -128,12 +142,17 @@ def _block(rows: list[list[str]]) -> _Block | None:
             section = lowered
             continue
         if first.endswith(":") and len(cells) > 1:
+            if number == cut_row:
+                block.cut = first
+                continue
             block.entries.append(_Entry(norm(first[:-1]), first, cells[1], section, number))
         elif block.entries:
             break  # a table header (URL, Total Clicks ...): the block is over
     keys = {e.key for e in block.entries}
     known = keys & {k for keys_ in _FIGURES.values() for k in keys_}
-    if len(block.entries) >= 3 and known and (block.title or keys & set(_DATE_KEYS)):
+    if block.title and block.entries:
+        return block  # the report's own first line: a cut or dateless one is still this report
+    if len(block.entries) >= 3 and known and keys & set(_DATE_KEYS):
         return block
     return None
 
@@ -141,6 +160,8 @@ def _block(rows: list[list[str]]) -> _Block | None:
 def _observations(ctx: _Context, block: _Block) -> pd.DataFrame:
     from core.importing.reader import ColumnInfo
 
+    if block.cut:
+        ctx.warn("import.fmt.mailchimp_campaign_cut_off", label=block.cut)
     date_entry = next(iter(block.find(_DATE_KEYS)), None)
     if date_entry is None:
         raise KgiError("import.fmt.mailchimp_campaign_no_date", file=ctx.file_name,

@@ -106,6 +106,9 @@ def parse_orders(ctx: _Context, plan: _Plan, columns: OrderColumns, classify: Cl
     ctx.reject(table, np.flatnonzero(bad), amount_col.name, "import.row.not_a_number", table.data[amount_col.index])
     negative = read_rows & ~bad & (amounts.values < 0).to_numpy()
     ctx.reject(table, np.flatnonzero(negative), amount_col.name, "import.row.negative", table.data[amount_col.index])
+    blank = read_rows & ~bad & amounts.values.isna().to_numpy()
+    ctx.reject(table, np.flatnonzero(blank), amount_col.name, "import.fmt.orders_no_amount")
+    negative |= blank
     refunded_col = find_column(plan, columns.refunded)
     refunded = (parse_numbers(table.data[refunded_col.index], decimal=decimal).values
                 if refunded_col is not None else pd.Series(np.nan, index=table.data.index))
