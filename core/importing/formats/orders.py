@@ -47,8 +47,11 @@ class OrderColumns:
     status_roles: Sequence[str] = ()
 
 
-def find_column(plan: _Plan, names: Sequence[str]) -> _Column | None:
-    """The first of ``names`` present in the table (never a personal-data column)."""
+def find_column(plan: _Plan, names: Sequence[str], *, written_only: bool = False) -> _Column | None:
+    """The first of ``names`` present in the table (never a personal-data column).
+
+    ``written_only``: match the header as written only, never its compare-mode base name.
+    """
     usable = [c for c in plan.columns if c.role != "pii"]
     # The header as written first: ``normalized`` drops compare-mode prefixes, so Stripe's
     # "Current Period Start (UTC)" would otherwise answer for "Start (UTC)".
@@ -56,7 +59,7 @@ def find_column(plan: _Plan, names: Sequence[str]) -> _Column | None:
     normalized = {c.normalized: c for c in reversed(usable)}
     for name in names:
         wanted = norm(name)
-        col = as_written.get(wanted) or normalized.get(wanted)
+        col = as_written.get(wanted) or (None if written_only else normalized.get(wanted))
         if col is not None:
             return col
     return None

@@ -97,6 +97,14 @@ def _columns_error(ctx: _Context) -> KgiError:
                     hint_zh=t(ctx.source.hint, "zh-TW"))
 
 
+def _no_date_error(ctx: _Context) -> KgiError:
+    from core.i18n import t
+
+    return KgiError("import.file.no_date_source", file=ctx.file_name, source_en=ctx.source.label("en"),
+                    source_zh=ctx.source.label("zh-TW"), hint_en=t(ctx.source.hint, "en"),
+                    hint_zh=t(ctx.source.hint, "zh-TW"))
+
+
 # --- subscriptions ---------------------------------------------------------------------------
 
 MONTHS_PER_INTERVAL = {"month": 1.0, "year": 1 / 12, "week": 52 / 12, "day": 365 / 12}
@@ -116,8 +124,10 @@ def parse_subscriptions(ctx: _Context, plan: _Plan) -> pd.DataFrame:
         raise _columns_error(ctx)
     mark_used(ctx, plan, amount_col, "mrr")
     mark_used(ctx, plan, customer_col, "new_customers")
-    start_col = find_column(plan, _START)
-    if start_col is not None and start_col is not plan.date:
+    start_col = find_column(plan, _START, written_only=True)
+    if start_col is None:  # "Current Period Start" is no start date: never read it as one
+        raise _no_date_error(ctx)
+    if start_col is not plan.date:
         for info in ctx.columns:  # the preview shows the start column as the date
             if info.sheet == plan.table.sheet and info.name in (plan.date.name, start_col.name):
                 info.role = "date" if info.name == start_col.name else "ignored"
