@@ -93,6 +93,9 @@ def read(ctx: _Context, decoded: Decoded, requested: str) -> pd.DataFrame | None
         return None
     ctx.source = get_source(KEY)
     ctx.meta["tables"] = 0
+    if any(ctx.mapping.values()):
+        ctx.warn("import.fmt.mapping_not_used", columns=", ".join(k for k, v in ctx.mapping.items() if v),
+                 source_en=ctx.source.label("en"), source_zh=ctx.source.label("zh-TW"))
     return _observations(ctx, block)
 
 

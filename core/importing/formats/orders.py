@@ -65,6 +65,20 @@ def find_column(plan: _Plan, names: Sequence[str], *, written_only: bool = False
     return None
 
 
+def chosen_column(plan: _Plan, metric: str, names: Sequence[str], **kwargs: bool) -> _Column | None:
+    """The column the user mapped to ``metric`` in the preview, else the first of ``names``."""
+    mapped = next((c for c in plan.columns if c.via == "mapping" and c.metric == metric), None)
+    return mapped or find_column(plan, names, **kwargs)
+
+
+def warn_unused_mapping(ctx: _Context, plan: _Plan, used: Sequence[str]) -> None:
+    """Columns the user mapped to a metric this export's reader does not take from a column."""
+    unused = [c.name for c in plan.columns if c.via == "mapping" and c.metric and c.metric not in used]
+    if unused:
+        ctx.warn("import.fmt.mapping_not_used", columns=", ".join(unused), source_en=ctx.source.label("en"),
+                 source_zh=ctx.source.label("zh-TW"))
+
+
 def mark_used(ctx: _Context, plan: _Plan, col: _Column, metric: str) -> None:
     """Show ``col`` as the column that gives ``metric`` in the preview's column table."""
     for info in ctx.columns:
@@ -86,8 +100,9 @@ def parse_orders(ctx: _Context, plan: _Plan, columns: OrderColumns, classify: Cl
     from core.importing.reader import drop_totals, melt, parse_date_column
 
     table = plan.table
-    id_col = find_column(plan, columns.order_id)
-    total_col = find_column(plan, columns.total)
+    id_col = chosen_column(plan, "orders", columns.order_id)
+    total_col = chosen_column(plan, "revenue", columns.total)
+    warn_unused_mapping(ctx, plan, ("orders", "revenue"))
     line_col = None if total_col is not None else find_column(plan, columns.line_amount)
     amount_col = total_col or line_col
     if id_col is None or amount_col is None or plan.date is None:

@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 
 from core.errors import KgiError
-from core.importing.formats.orders import find_column, mark_used, text_cells
+from core.importing.formats.orders import (
+    chosen_column,
+    find_column,
+    mark_used,
+    text_cells,
+    warn_unused_mapping,
+)
 from core.importing.sources import norm
 from core.importing.values import parse_dates, parse_numbers
 
@@ -44,7 +50,8 @@ _FAILED = ("failed", "canceled", "cancelled", "requires_payment_method", "requir
 def parse_payments(ctx: _Context, plan: _Plan) -> pd.DataFrame:
     from core.importing.reader import drop_totals, melt, parse_date_column
 
-    amount_col = find_column(plan, ("converted amount", "amount"))
+    amount_col = chosen_column(plan, "revenue", ("converted amount", "amount"))
+    warn_unused_mapping(ctx, plan, ("revenue",))
     if amount_col is None or plan.date is None:
         raise _columns_error(ctx)
     converted = amount_col.normalized == "converted amount"
@@ -117,8 +124,9 @@ def parse_subscriptions(ctx: _Context, plan: _Plan) -> pd.DataFrame:
     from core.importing.reader import drop_totals, melt, parse_date_column
 
     table = plan.table
-    customer_col = find_column(plan, ("customer id", "customer"))
-    amount_col = find_column(plan, ("amount", "plan amount", "price"))
+    customer_col = chosen_column(plan, "new_customers", ("customer id", "customer"))
+    amount_col = chosen_column(plan, "mrr", ("amount", "plan amount", "price"))
+    warn_unused_mapping(ctx, plan, ("mrr", "new_customers"))
     interval_col = find_column(plan, ("interval", "plan interval"))
     if customer_col is None or amount_col is None or interval_col is None or plan.date is None:
         raise _columns_error(ctx)

@@ -177,3 +177,16 @@ def test_every_new_source_has_both_labels_and_hints() -> None:
         source = get_source(key)
         assert source.label("en") and source.label("zh-TW") and source.label("en") != key
         assert t(source.hint, "en") and t(source.hint, "zh-TW")
+
+
+def test_a_users_column_choice_is_honoured_or_said_to_be_unused() -> None:
+    """Mapping 商品總價 to revenue makes it the order total; a choice the reader cannot use is said."""
+    sample = fb.shopee_orders("zh", orders=10, seed=21)
+    default = read_file(sample.data, sample.name, today=TODAY)
+    mapped = read_file(sample.data, sample.name, today=TODAY, mapping={"商品總價": "revenue", "數量": "sessions"})
+    assert monthly(mapped, "orders") == monthly(default, "orders")
+    assert monthly(mapped, "revenue") != monthly(default, "revenue")
+    roles = {c.name: (c.role, c.metric) for c in mapped.columns}
+    assert roles["商品總價"] == ("metric", "revenue")
+    [warning] = [w for w in mapped.warnings if w.key == "import.fmt.mapping_not_used"]
+    assert "數量" in warning.message("en") and "蝦皮" in warning.message("zh-TW")
