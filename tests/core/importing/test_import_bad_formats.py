@@ -221,3 +221,21 @@ def test_every_new_message_exists_in_both_languages() -> None:
         en = {re.sub(r"_(en|zh)$", "", p) for p in re.findall(r"{(\w+)}", texts["en"])}
         zh = {re.sub(r"_(en|zh)$", "", p) for p in re.findall(r"{(\w+)}", texts["zh"])}
         assert en == zh, key
+
+
+def test_every_key_the_format_readers_use_resolves_in_both_languages() -> None:
+    from pathlib import Path
+
+    from core.i18n import t
+
+    folder = Path(__file__).resolve().parents[3] / "core" / "importing" / "formats"
+    used = set()
+    for path in folder.glob("*.py"):
+        used |= set(re.findall(r'"(import\.[a-z_]+\.[a-z_.]+)"', path.read_text(encoding="utf-8")))
+    for path in (folder.parents[2] / "core" / "data" / "sources").glob("*.toml"):
+        used |= set(re.findall(r'hint = "(import\.hint\.[a-z_]+)"', path.read_text(encoding="utf-8")))
+    assert len(used) > 20
+    for key in sorted(used):
+        assert key in messages(), key
+        for lang in ("en", "zh-TW"):
+            assert t(key, lang)
