@@ -8,9 +8,11 @@ still standing are summed.
 
 Status grammar (``訂單狀態`` / ``子單狀態``, and ``退貨狀態`` / ``退款狀態`` when present):
 
-* 取消 (``cancel``) → ``cancelled``;
+* an order status with 取消 (``cancel``) and no return word → ``cancelled`` (even when its
+  payment was refunded);
 * 退貨 or 退款 with a finished word (完成, 成功, 已退) or ``returned`` / ``refunded`` → ``returned``;
-* any other 退貨 / 退款 / ``return`` / ``refund`` → ``return_pending``;
+* any other 退貨 / 退款 / ``return`` / ``refund`` → ``return_pending``, unless it also says 取消
+  (取消退貨: a withdrawn return, the order stands);
 * everything else (已成立, 已出貨, 已完成 ...) → ``ok``.
 """
 
@@ -40,15 +42,17 @@ _DONE = ("完成", "成功", "已退", "returned", "refunded")
 
 
 def classify(cells: dict[str, str]) -> State:
-    texts = [cells.get("order", ""), cells.get("return", "")]
-    if any(word in texts[0] for word in _CANCELLED):
-        return "cancelled"
-    for text in texts:
-        if any(word in text for word in _RETURN_WORDS) or any(word in text for word in ("returned", "refunded")):
-            if any(word in text for word in _CANCELLED):
-                continue  # a return request that was withdrawn
-            return "returned" if any(word in text for word in _DONE) else "return_pending"
+    order, ret = cells.get("order", ""), cells.get("return", "")
+    if _says(order, _CANCELLED) and not _says(order, _RETURN_WORDS):
+        return "cancelled"  # also when the cancelled order's payment was refunded
+    for text in (order, ret):
+        if _says(text, _RETURN_WORDS) and not _says(text, _CANCELLED):  # 取消退貨: a withdrawn return
+            return "returned" if _says(text, _DONE) else "return_pending"
     return "ok"
+
+
+def _says(text: str, words: tuple[str, ...]) -> bool:
+    return any(word in text for word in words)
 
 
 def parse_orders(ctx: _Context, plan: _Plan) -> pd.DataFrame:
