@@ -50,7 +50,8 @@ MAX_REJECTED_SHOWN = 500
 HIGH_CONFIDENCE, MEDIUM_CONFIDENCE = 0.85, 0.6
 # The exports the empty state explains, in the order people most often have them.
 HOW_TO_SOURCES = ("ga4", "search_console", "meta_ads", "google_ads", "mailchimp", "shopify",
-                  "instagram", "template", "sheet")
+                  "instagram", "line_oa", "shopee", "shopline", "ninety_one_app", "stripe",
+                  "mailchimp_campaign", "template", "sheet")
 
 
 @dataclass(frozen=True)

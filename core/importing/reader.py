@@ -22,6 +22,7 @@ import pandas as pd
 from core.catalog import load_catalog, synonym_index
 from core.errors import KgiError
 from core.i18n import t
+from core.importing import formats
 from core.importing.decode import column_letter, decode
 from core.importing.sources import (
     Resolution,
@@ -170,24 +171,32 @@ def _collector_paused() -> Iterator[None]:
 def _read(data: bytes, file_name: str, source: str, mapping: dict[str, str], max_bytes: int,
           today: dt.date | None) -> ParsedFile:
     decoded = decode(data, file_name, max_bytes)
-    tables = [tb for tb in find_tables(decoded) if tb.headers]
-    if not tables:
-        raise KgiError("import.file.no_table", file=file_name)
     ctx = _Context(file_name=file_name, today=today or dt.date.today(), mapping=mapping)
     if decoded.encoding:
         ctx.meta["encoding"] = decoded.encoding
     if decoded.delimiter:
         ctx.meta["delimiter"] = decoded.delimiter
+    whole = formats.read_whole_file(ctx, decoded, source)
+    if whole is not None:
+        return _parsed_file(ctx, ctx.source.key, 1.0, _combine(ctx, [whole]))
+    tables = [tb for tb in find_tables(decoded) if tb.headers]
+    if not tables:
+        raise KgiError("import.file.no_table", file=file_name)
+    formats.drop_cut_row(ctx, decoded, tables)
     chosen, confidence = _choose_source(tables, source)
     ctx.source = get_source(chosen)
     plans = [_plan(ctx, tb) for tb in _template_tables(ctx.source, tables)]
     usable = _usable_plans(ctx, plans)
     frames = [_parse(ctx, plan) for plan in usable]
     observations = _combine(ctx, frames)
+    return _parsed_file(ctx, chosen, confidence, observations)
+
+
+def _parsed_file(ctx: _Context, chosen: str, confidence: float, observations: pd.DataFrame) -> ParsedFile:
     if observations.empty and not ctx.rejected:
-        raise KgiError("import.file.no_rows", file=file_name)
+        raise KgiError("import.file.no_rows", file=ctx.file_name)
     return ParsedFile(
-        file_name=file_name,
+        file_name=ctx.file_name,
         source=chosen,
         confidence=round(confidence, 2),
         observations=observations,
@@ -333,7 +342,7 @@ def _resolve(ctx: _Context, source: Source, name: str, raw: str) -> Resolution:
 
 def _choose_date(ctx: _Context, plan: _Plan) -> None:
     candidates = [c for c in plan.columns if c.role == "date"]
-    if not candidates and ctx.source.layout != "shopify_orders":
+    if not candidates and ctx.source.layout != "shopify_orders" and not formats.reads_rows(ctx.source.layout):
         candidates = _sniff_date_columns(plan)
     if not candidates:
         return
@@ -433,7 +442,8 @@ def _usable_plans(ctx: _Context, plans: list[_Plan]) -> list[_Plan]:
         if ctx.source.layout == "long":
             has_metric = has_long_columns(ctx.source, plan.table.raw_headers)
         else:
-            has_metric = bool(plan.metrics) or ctx.source.layout == "shopify_orders"
+            has_metric = bool(plan.metrics) or ctx.source.layout == "shopify_orders" or formats.reads_rows(
+                ctx.source.layout)
         if plan.date is None:
             plan.problem = "no_date"
         elif not has_metric:
@@ -535,6 +545,9 @@ _TOTALS_PREFIX = re.compile(r"^total\s*:", re.IGNORECASE)
 
 
 def _parse(ctx: _Context, plan: _Plan) -> pd.DataFrame:
+    row_parser = formats.row_parser(ctx.source.layout)
+    if row_parser is not None:
+        return row_parser(ctx, plan)
     if ctx.source.layout == "shopify_orders":
         from core.importing.layouts import parse_shopify_orders
 

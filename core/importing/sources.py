@@ -99,7 +99,8 @@ _NORMALISED_LISTS = ("fingerprints", "sheets", "date_columns", "dimensions", "br
 @cache
 def registry() -> Registry:
     raw = tomllib.loads((DATA_DIR / "sources.toml").read_text(encoding="utf-8"))
-    sources = {key: _source(key, spec) for key, spec in raw["sources"].items()}
+    specs = _with_format_sources(raw["sources"])
+    sources = {key: _source(key, spec) for key, spec in specs.items()}
     return Registry(
         sources=sources,
         allow_negative=frozenset(raw["allow_negative"]),
@@ -111,6 +112,26 @@ def registry() -> Registry:
         pii_names=frozenset(norm(n) for n in raw["pii_names"]),
         currency_columns=tuple(norm(n) for n in raw["currency_columns"]),
     )
+
+
+FORMAT_SOURCES_DIR = DATA_DIR / "sources"
+_LAST_SOURCES = ("kgi_template", "sheet")
+
+
+def _with_format_sources(base: dict[str, Any]) -> dict[str, Any]:
+    """``sources.toml`` plus one file per further export format in ``core/data/sources/``.
+
+    Each format keeps its declaration in its own file; they join before our template and the
+    hand-kept sheet, so the source list reads tools first. A key declared twice is an error.
+    """
+    merged = {k: v for k, v in base.items() if k not in _LAST_SOURCES}
+    for path in sorted(FORMAT_SOURCES_DIR.glob("*.toml")):
+        for key, spec in tomllib.loads(path.read_text(encoding="utf-8")).get("sources", {}).items():
+            if key in base or key in merged:
+                raise ValueError(f"source {key!r} is declared twice (again in {path.name})")
+            merged[key] = spec
+    merged.update({k: base[k] for k in _LAST_SOURCES if k in base})
+    return merged
 
 
 def _source(key: str, spec: dict[str, Any]) -> Source:

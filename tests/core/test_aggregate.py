@@ -44,10 +44,13 @@ DAILY: dict[str, tuple[float, float, float]] = {
     "trial_conversions": (10, 70, 30),
     "leads": (20, 30, 10),
     "new_customers": (2, 8, 1),
-    "line_friends": (900, 950, 1000),
-    "mrr": (50000, 52000, 53000),
-    "churned_customers": (3, 2, 4),
+    "line_friends": (1000, 1050, 1100),
+    "mrr": (5000, 5200, 5400),
+    "churned_customers": (1, 2, 1),
     "customers_at_start": (100, 0, 110),
+    "line_messages_delivered": (1000, 3000, 2000),
+    "line_message_opens": (400, 1000, 500),
+    "line_message_clicks": (40, 160, 100),
 }
 
 # (January, February), worked out by hand from DAILY.
@@ -93,11 +96,16 @@ EXPECTED: dict[str, tuple[float, float]] = {
     "leads": (50, 10),
     "lead_conversion_rate": (0.2, 0.1),
     "new_customers": (10, 1),
-    "line_friends": (950, 1000),  # last day of the month
-    "mrr": (52000, 53000),  # a level: the month's last value, never summed
-    "churned_customers": (5, 4),
+    "line_friends": (1050, 1100),  # last day of the month
+    "mrr": (5200, 5400),  # last day of the month
+    "churned_customers": (3, 1),
     "customers_at_start": (100, 110),
-    "churn_rate": (0.05, 4 / 110),  # Σchurned / Σcustomers at start
+    "churn_rate": (0.03, 1 / 110),  # Σ churned / Σ customers at start
+    "line_messages_delivered": (4000, 2000),
+    "line_message_opens": (1400, 500),
+    "line_open_rate": (0.35, 0.25),  # 1400/4000 (the mean of daily rates would be 0.367)
+    "line_message_clicks": (200, 100),
+    "line_click_rate": (0.05, 0.05),  # 200/4000, 100/2000
 }
 
 
