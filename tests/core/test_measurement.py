@@ -46,8 +46,8 @@ def test_ad_platforms_are_parts_of_one_spend_and_the_books_an_alternative() -> N
 
 
 def test_two_exports_of_one_platform_are_alternatives() -> None:
-    choice = resolve_sources("orders", {"shopify_orders", "shopify_analytics", "shopee"})
-    assert choice.sources == ("shopify_orders", "shopee")
+    choice = resolve_sources("orders", {"shopify_orders", "shopify_analytics", "shopee_orders"})
+    assert choice.sources == ("shopify_orders", "shopee_orders")
 
 
 def test_business_type_changes_the_default() -> None:
@@ -96,7 +96,7 @@ def test_a_rate_follows_its_numerators_order() -> None:
 # figures; the counted total must always be exactly one family's total (its first platform
 # export with data, platforms summed), never a sum across families.
 FAMILY_SOURCES = {
-    "shop": [["shopify_orders", "shopify_analytics"], ["shopee"]],
+    "shop": [["shopify_orders", "shopify_analytics"], ["shopee_orders"]],
     "books": [["sheet"]],
     "web_analytics": [["ga4"]],
 }
@@ -105,7 +105,7 @@ FAMILY_SOURCES = {
 def _corpus() -> list[tuple[dict[str, float], float, str]]:
     rng = random.Random(8)
     cases = []
-    sources = ["shopify_orders", "shopify_analytics", "shopee", "sheet", "ga4"]
+    sources = ["shopify_orders", "shopify_analytics", "shopee_orders", "sheet", "ga4"]
     for n in range(1, len(sources) + 1):
         for present in itertools.combinations(sources, n):
             values = {s: float(rng.randint(1, 10_000)) for s in present}
@@ -189,3 +189,13 @@ def test_aov_uses_only_the_months_with_both_revenue_and_orders() -> None:
     assert agg.unmatched_months(date(2024, 1, 1), date(2024, 6, 30)) == 0
     assert aggregate(rows, "aov", "period").iloc[0] == pytest.approx(expected)
     assert aggregate(rows, "aov", "year").iloc[0] == pytest.approx(expected)
+
+
+def test_every_source_a_reader_declares_belongs_to_a_family() -> None:
+    """A new reader must say which measurement it is, or its figures could be added to
+    another family's."""
+    from core.importing.sources import source_keys
+    from core.measurement import families
+
+    declared = {s for f in families().values() for s in f.sources}
+    assert set(source_keys()) <= declared
