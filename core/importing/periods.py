@@ -78,7 +78,10 @@ def settle_granularity(parsed: ParsedFile, requested: str = "auto") -> ParsedFil
     meta["granularity"] = reading
     meta["granularity_basis"] = basis
     if note:
+        from core.importing.reader import Message
+
         meta["granularity_note"] = note
+        parsed.warnings.append(Message(note))  # the CLI and the import result say it too
     _set_period(parsed)
     return parsed
 

@@ -61,6 +61,16 @@ def google_ads_zh_csv() -> bytes:
     return ("廣告活動報表\n2024年1月1日 - 2024年1月2日\n" + csv_text(rows)).encode("utf-8")
 
 
+def google_ads_zh_cjk_dates_xlsx() -> bytes:
+    """The same report as a workbook with 「2024年1月1日」 dates, numbers as numbers."""
+    rows: list[list[Any]] = [["廣告活動報表"], ["2024年1月1日 - 2024年1月2日"],
+                             ["天", "廣告活動", "貨幣代碼", "點擊", "曝光", "費用", "轉換", "轉換價值"],
+                             ["2024年1月1日", "品牌字", "TWD", 105, 2498, 1112.37, 3, 3666.10],
+                             ["2024年1月2日", "品牌字", "TWD", 178, 2949, 2357.20, 12, 15313.05],
+                             ["總計：帳戶", "", "TWD", 283, 5447, 3469.57, 15, 18979.15]]
+    return xlsx({"廣告活動報表": rows})
+
+
 def google_ads_zh_utf16() -> bytes:
     lines = google_ads_zh_csv().decode("utf-8").splitlines()
     import csv

