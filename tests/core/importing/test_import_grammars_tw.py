@@ -149,3 +149,76 @@ def test_granularity_corpus() -> None:
 def test_weekly_with_a_missing_week_is_still_weekly() -> None:
     dates = pd.DatetimeIndex(pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-22", "2024-01-29"]))
     assert infer(dates, "sheet")[0] == "week"
+# --- hand-kept layouts, generated ------------------------------------------------------------
+
+MONTH_STYLES = {
+    "cjk": lambda y, m: f"{y}年{m}月",
+    "roc": lambda y, m: f"{y - 1911}年{m}月",
+    "en": lambda y, m: f"{EN[m - 1]} {y}",
+    "slash": lambda y, m: f"{y}/{m}",
+    "iso": lambda y, m: f"{y}-{m:02d}",
+    "bare": lambda y, m: f"{m}月",  # needs the year from the title
+    "first": lambda y, m: dt.date(y, m, 1),
+    "last": lambda y, m: (dt.date(y + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)),
+}
+HEADERS = {"plain", "stacked_above", "corner_below"}
+
+
+def _layout(style: str, header: str, title: bool, blank_column: bool, subtotal_at: int | None,
+            year: int, months: int) -> tuple[list[list[object]], dict[tuple[str, str], float]]:
+    rng = random.Random(hash((style, header, title, blank_column, subtotal_at, year, months)) & 0xFFFF)
+    figures = {m: (float(rng.randrange(10_000, 900_000)), float(rng.randrange(1, 500))) for m in range(1, months + 1)}
+    label = MONTH_STYLES[style]
+    gap = [""] if blank_column else []
+    names = ["營收", "訂單"]
+    rows: list[list[object]] = []
+    if header == "stacked_above":
+        rows.append(["月份", f"{year} 年營運月報", *gap, ""])
+        rows.append(["", names[0], *gap, names[1]])
+    elif header == "corner_below":
+        if title:
+            rows.append([f"{year} 年營運月報"])
+        rows.append(["", names[0], *gap, names[1]])
+        rows.append(["月", "", *gap, ""])
+    else:
+        if title:
+            rows.append([f"{year} 年營運月報"])
+        rows.append(["月份", names[0], *gap, names[1]])
+    for m, (revenue, orders) in figures.items():
+        value = label(year, m)
+        rows.append([value.isoformat() if isinstance(value, dt.date) else value, revenue, *gap, orders])
+        if subtotal_at == m:
+            rows.append([f"{m}月小計" if m % 2 else "小計", revenue, *gap, orders])
+    rows.append(["合計", sum(f[0] for f in figures.values()), *gap, sum(f[1] for f in figures.values())])
+    truth = {}
+    for m, (revenue, orders) in figures.items():
+        truth[("revenue", f"{year}-{m:02d}")] = revenue
+        truth[("orders", f"{year}-{m:02d}")] = orders
+    return rows, truth
+
+
+def test_hand_kept_layout_corpus() -> None:
+    from builders import csv_text, xlsx
+
+    from core.importing import read_file
+
+    rng = random.Random(10)
+    combos = list(itertools.product(MONTH_STYLES, sorted(HEADERS), [True, False], [True, False], [None, 2, 5]))
+    checked = 0
+    for style, header, title, blank_column, subtotal_at in rng.sample(combos, 50):
+        if style == "bare" and not (title or header == "stacked_above"):
+            continue  # no year anywhere: covered by the bad-file suite
+        year, months = rng.choice([2019, 2023, 2024]), rng.randrange(3, 13)
+        rows, truth = _layout(style, header, title, blank_column, subtotal_at, year, months)
+        as_xlsx = rng.random() < 0.5
+        data = xlsx({"工作表1": rows}) if as_xlsx else csv_text(rows).encode("utf-8")
+        parsed = read_file(data, "books.xlsx" if as_xlsx else "books.csv", today=dt.date(2026, 1, 1))
+        case = (style, header, title, blank_column, subtotal_at, as_xlsx)
+        assert parsed.rejected == [], (case, [r.message("en") for r in parsed.rejected])
+        obs = parsed.observations
+        got = obs.groupby([obs["metric"], obs["date"].dt.strftime("%Y-%m")])["value"].sum().to_dict()
+        assert got == truth, case
+        assert parsed.granularity == "month", case
+        assert len(parsed.skipped) == 1 + (subtotal_at is not None and subtotal_at <= months), case
+        checked += 1
+    assert checked > 38
