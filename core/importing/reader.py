@@ -275,11 +275,11 @@ class _Context:
                 extra["value"] = _show(values.iloc[pos])
             self.rejected.append(RejectedRow(int(table.row_numbers[pos]), column, key, extra))
 
-
-    def skip(self, table: RawTable, positions: np.ndarray, key: str, labels: list[str]) -> None:
-        """Record rows left out on purpose (totals, subtotals): shown, but not errors."""
+    def skip(self, table: RawTable, positions: np.ndarray, labels: list[str]) -> None:
+        """Record totals and subtotal rows left out on purpose: shown with why, not errors."""
         room = MAX_DETAILED_REJECTIONS - len(self.skipped)
         for pos, label in list(zip(positions, labels, strict=True))[: max(room, 0)]:
+            key = "import.skip.subtotal" if label else "import.skip.total_blank"
             self.skipped.append(RejectedRow(int(table.row_numbers[pos]), None, key, {"value": label}))
 
 
@@ -603,7 +603,7 @@ def drop_totals(ctx: _Context, plan: _Plan) -> np.ndarray:
     if total_rows.any():
         ctx.warn("import.warn.totals_dropped", count=int(total_rows.sum()), sheet=table.sheet or "")
         positions = np.flatnonzero(total_rows)
-        ctx.skip(table, positions, "import.skip.subtotal", _total_labels(table, positions, key_cols))
+        ctx.skip(table, positions, _total_labels(table, positions, key_cols))
     if placeholder.any():
         ctx.warn("import.warn.no_data_rows", count=int(placeholder.sum()))
     return ~dropped

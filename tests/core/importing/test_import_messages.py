@@ -69,6 +69,14 @@ def _uses() -> list[Use]:
                     head = str(arg.values[0].value)
                     if head.startswith(PREFIXES):
                         found.append(Use(path.name, node.lineno, head, params, open_params, name in ROW_CALLS, True))
+        # Keys chosen in an expression first (``key = "a" if x else "b"``): known to exist only.
+        seen = {(u.file, u.key) for u in found}
+        parts = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+        for node in ast.walk(tree):
+            literal = isinstance(node, ast.Constant) and isinstance(node.value, str) and KEY.match(node.value)
+            if literal and (path.name, node.value) not in seen:
+                seen.add((path.name, node.value))
+                found.append(Use(path.name, node.lineno, node.value, frozenset(), True, True, id(node) in parts))
     return found
 
 

@@ -75,6 +75,9 @@ def test_ga4_zh_standard_report() -> None:
     expect(parsed, tw.GA4_ZH_MONTHS)
     assert parsed.meta["start"] == "2024-01-01"
     assert parsed.unmapped == []
+    # The grand-total row (no channel, no date) is skipped and said, never added in.
+    assert [(s.row, s.key) for s in parsed.skipped] == [(13, "import.skip.total_blank")]
+    assert "沒有日期也沒有名稱" in parsed.skipped[0].message("zh-TW")
 
 
 def test_shopify_analytics_zh() -> None:
