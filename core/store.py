@@ -101,8 +101,10 @@ class Problem:
     column: str | None = None
 
     def message(self, lang: str) -> str:
+        # A rejected row's message names its row and column: they are fields here, not params.
+        params = {"row": self.row if self.row is not None else "?", "column": self.column or "", **self.params}
         try:
-            return t(self.key, lang, **self.params)
+            return t(self.key, lang, **params)
         except (KeyError, IndexError):  # a reader key we do not know: still say something
             return self.key
 
@@ -136,6 +138,9 @@ class ImportResult:
     confidence: float | None = None
     rejected_rows: int = 0
     warnings: list[Problem] = field(default_factory=list)
+    granularity: str | None = None  # how the rows were read: day | week | month
+    unmapped: list[dict[str, str]] = field(default_factory=list)  # {"column", "metric"} not imported
+    skipped_rows: int = 0  # totals and subtotals left out on purpose
     # Metrics another family also measures for the same months (core.sources_of_record.Overlap).
     overlaps: list[Any] = field(default_factory=list)
 
@@ -154,6 +159,9 @@ class ImportResult:
             "confidence": self.confidence,
             "rejected_rows": self.rejected_rows,
             "warnings": [p.to_dict(lang) for p in self.warnings],
+            "granularity": self.granularity,
+            "unmapped": list(self.unmapped),
+            "skipped_rows": self.skipped_rows,
             "overlaps": [o.to_dict(lang) for o in self.overlaps],
         }
 
@@ -408,9 +416,12 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 def _live_range(workspace_id: int, source: str, rows: _Prepared) -> tuple[Any, ...]:
+    # From the first of the first month: a month total dated the 1st covers a file that
+    # starts later in that month.
+    start = rows.start.replace(day=1) if rows.start is not None else rows.start
     return (
         OBS.c.workspace_id == workspace_id, OBS.c.source == source, OBS.c.superseded_by.is_(None),
-        OBS.c.metric.in_(rows.metrics), OBS.c.date >= rows.start, OBS.c.date <= rows.end,
+        OBS.c.metric.in_(rows.metrics), OBS.c.date >= start, OBS.c.date <= rows.end,
     )
 
 
@@ -425,17 +436,37 @@ def _existing_live(conn: Connection, workspace_id: int, source: str, rows: _Prep
 
 
 def _supersede(conn: Connection, workspace_id: int, source: str, rows: _Prepared, batch_id: int) -> int:
-    """Mark the live rows this file replaces; returns how many."""
+    """Mark the live rows this file replaces; returns how many.
+
+    A row is replaced when the new file has the same key, or — the same file read another
+    way (month totals instead of days) — when a row of another granularity of the same
+    metric and dimension falls in a month the new file covers: the newest import wins, and
+    no stretch of time keeps two figures of one source.
+    """
     existing = _existing_live(conn, workspace_id, source, rows)
     if existing.empty:
         return 0
-    hit = existing.merge(rows.keys_frame(), on=KEY_COLUMNS, how="inner")
+    new_keys = rows.keys_frame()
+    hit = existing.merge(new_keys, on=KEY_COLUMNS, how="inner")
     if len(hit) == len(existing):
         # The usual case (a newer export of the same period): one statement, not an id list.
         conn.execute(update(OBS).where(*_live_range(workspace_id, source, rows)).values(superseded_by=batch_id))
-    else:
-        _set_superseded(conn, [int(i) for i in hit["id"].tolist()], batch_id)
-    return len(hit)
+        return len(hit)
+    ids = set(hit["id"].tolist()) | _other_granularity_hits(existing, new_keys)
+    _set_superseded(conn, sorted(int(i) for i in ids), batch_id)
+    return len(ids)
+
+
+def _other_granularity_hits(existing: pd.DataFrame, new_keys: pd.DataFrame) -> set[Any]:
+    """Ids of live rows whose granularity differs from the new rows' on the same metric,
+    dimension and month."""
+    def month_keys(frame: pd.DataFrame) -> pd.Series:
+        return frame["metric"].astype(str) + "|" + frame["dimension"].astype(str) + "|" + frame["date"].astype(str).str.slice(0, 7)
+
+    new = pd.DataFrame({"key": month_keys(new_keys), "granularity": new_keys["granularity"].astype(str)})
+    old = existing.assign(key=month_keys(existing), granularity=existing["granularity"].astype(str))
+    joined = old.merge(new.drop_duplicates(), on="key", suffixes=("", "_new"))
+    return set(joined.loc[joined["granularity"] != joined["granularity_new"], "id"].tolist())
 
 
 def _set_superseded(conn: Connection, ids: Sequence[int], value: int | None) -> None:
@@ -553,6 +584,9 @@ def store_parsed(engine: Engine, workspace_id: int, parsed: ParsedFile, file_byt
         file=parsed.file_name, source=source, status="imported", rows=len(rows), metrics=rows.metrics,
         start=rows.start, end=rows.end, errors=problems, batch_id=batch_id, replaced=replaced,
         confidence=getattr(parsed, "confidence", None), rejected_rows=len(problems), warnings=warnings,
+        granularity=(getattr(parsed, "meta", None) or {}).get("granularity"),
+        unmapped=[{"column": c, "metric": m} for c, m in getattr(parsed, "unmapped", None) or []],
+        skipped_rows=len(getattr(parsed, "skipped", None) or []),
     )
 
 
@@ -574,22 +608,24 @@ def _check_size(data: bytes, max_bytes: int) -> None:
 
 def import_file(engine: Engine, workspace_id: int, data: bytes, file_name: str, *, source: str = "auto",
                 mapping: dict[str, str] | None = None, today: date | None = None,
-                on_progress: ProgressFn | None = None, max_bytes: int | None = None) -> ImportResult:
+                on_progress: ProgressFn | None = None, max_bytes: int | None = None,
+                granularity: str = "auto") -> ImportResult:
     """Read ``data`` and store it; a file that cannot be used comes back ``"rejected"``.
 
     The column mapping remembered for (workspace, source) applies, overridden by ``mapping``;
-    a mapping given here is remembered for next time once the file is stored.
+    a mapping given here is remembered for next time once the file is stored. ``granularity``
+    is ``"auto"`` (inferred per file) or what each row stands for: ``day``, ``week``, ``month``.
     """
     limit = MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
     digest = file_hash(data)
     try:
         _check_size(data, limit)
-        early = _unchanged(engine, workspace_id, digest) if not mapping else None
+        early = _unchanged(engine, workspace_id, digest) if not mapping and granularity == "auto" else None
         if early is not None:
             early.file = file_name
             return early
-        parsed, used = _read(engine, workspace_id, data, file_name, source, mapping, today, limit)
-        digest = import_digest(data, used)
+        parsed, used = _read(engine, workspace_id, data, file_name, source, mapping, today, limit, granularity)
+        digest = import_digest(data, used if granularity == "auto" else {**used, "@granularity": granularity})
         result = store_parsed(engine, workspace_id, parsed, digest, on_progress=on_progress)
     except KgiError as exc:
         return _rejected(file_name, source, exc)
@@ -625,28 +661,32 @@ def _unchanged(engine: Engine, workspace_id: int, digest: str) -> ImportResult |
 
 
 def _read(engine: Engine, workspace_id: int, data: bytes, file_name: str, source: str,
-          mapping: dict[str, str] | None, today: date | None, limit: int) -> tuple[ParsedFile, dict[str, str]]:
+          mapping: dict[str, str] | None, today: date | None, limit: int,
+          granularity: str = "auto") -> tuple[ParsedFile, dict[str, str]]:
     """The parsed file and the column mapping it was read with (remembered, then given)."""
     from core.importing import read_file
 
     given = dict(mapping or {})
     used = {**(load_mapping(engine, workspace_id, source) if source != "auto" else {}), **given}
     try:
-        parsed = read_file(data, file_name, source=source, mapping=used or None, max_bytes=limit, today=today)
+        parsed = read_file(data, file_name, source=source, mapping=used or None, max_bytes=limit, today=today,
+                           granularity=granularity)
     except KgiError:
         # Not recognised on its own: a hand-kept sheet whose columns the user mapped before.
         remembered = load_mapping(engine, workspace_id, "sheet") if source in ("auto", "sheet") else {}
         if not remembered:
             raise
         used = {**remembered, **given}
-        parsed = read_file(data, file_name, source="sheet", mapping=used, max_bytes=limit, today=today)
+        parsed = read_file(data, file_name, source="sheet", mapping=used, max_bytes=limit, today=today,
+                           granularity=granularity)
         return parsed, used
     if source == "auto":
         # Only now is the source known; read again if the user had mapped columns for it.
         extra = {k: v for k, v in load_mapping(engine, workspace_id, parsed.source).items() if k not in given}
         if extra:
             used = {**extra, **given}
-            parsed = read_file(data, file_name, source=parsed.source, mapping=used, max_bytes=limit, today=today)
+            parsed = read_file(data, file_name, source=parsed.source, mapping=used, max_bytes=limit, today=today,
+                               granularity=granularity)
     return parsed, used
 
 

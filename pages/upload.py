@@ -15,6 +15,7 @@ from core.store import MAX_UPLOAD_MB, ImportResult, list_imports, undo_import
 from ui import state
 from ui.upload import (
     ACCEPTED_TYPES,
+    GRANULARITIES,
     HOW_TO_SOURCES,
     FileRead,
     UploadedBlob,
@@ -24,6 +25,9 @@ from ui.upload import (
     confidence_words,
     edits_from_editor,
     format_day,
+    granularity_label,
+    granularity_line,
+    granularity_note,
     mapping_frame,
     merge_edits,
     metric_name,
@@ -33,10 +37,12 @@ from ui.upload import (
     read_upload,
     rejected_frame,
     result_lines,
+    skipped_frame,
     source_label,
     source_options,
     status_words,
     store_read,
+    unmapped_lines,
 )
 from ui.widgets import keep_choices, page_exists, page_header, require_workspace, tr
 
@@ -125,14 +131,18 @@ def file_card(ws: Any, blob: UploadedBlob) -> FileRead:
         st.subheader(f":material/description: {blob.name}", anchor=False)
         source = source_choice(blob)
         edits = _edits(blob.digest)
-        read = read_upload(state.engine(), ws.id, blob, source, edits)
+        chosen = st.session_state.get(_granularity_choice_key(blob.digest), "auto")
+        read = read_upload(state.engine(), ws.id, blob, source, edits, chosen)
         if read.failure is not None or read.parsed is None:
             st.error(f"**{tr('ui.upload.file.unreadable')}** — {read.failure.message(lang) if read.failure else ''}",
                      icon=":material/error:")
+            if chosen != "auto":
+                granularity_choice(blob.digest, chosen)
             if edits or read.base_columns:
                 mapping_editor(read, edits)
             return read
         summary(ws, read, source)
+        granularity_box(read)
         parts = _parts(ws, read)
         for tab, (_label, draw) in zip(st.tabs([label for label, _ in parts]), parts, strict=True):
             with tab:
@@ -151,6 +161,8 @@ def _parts(ws: Any, read: FileRead) -> list[tuple[str, Any]]:
     ]
     if parsed.rejected:
         parts.append((tr("ui.upload.rejected.title", count=f"{len(parsed.rejected):,}"), lambda: rejected(read)))
+    if parsed.skipped:
+        parts.append((tr("ui.upload.skipped.title", count=f"{len(parsed.skipped):,}"), lambda: skipped(read)))
     if parsed.warnings:
         parts.append((f"{tr('ui.upload.warnings.title')} ({len(parsed.warnings)})",
                       lambda: st.markdown("\n".join(f"- {w.message(lang)}" for w in parsed.warnings))))
@@ -184,6 +196,44 @@ def summary(ws: Any, read: FileRead, source: str) -> None:
     if parsed.currency and ws.currency and parsed.currency.upper() != ws.currency.upper():
         st.warning(tr("ui.upload.file.currency_mismatch", file_currency=parsed.currency, currency=ws.currency),
                    icon=":material/currency_exchange:")
+
+
+def _granularity_choice_key(digest: str) -> str:
+    return f"upl_granchoice_{_short(digest)}"
+
+
+def _granularity_chosen(digest: str) -> None:
+    widget = f"upl_gran_{_short(digest)}"
+    st.session_state[_granularity_choice_key(digest)] = st.session_state.get(widget, "auto")
+
+
+def granularity_choice(digest: str, current: str) -> None:
+    """The "each row is a day / week / month" select; a change reads the file again."""
+    key = f"upl_gran_{_short(digest)}"
+    st.session_state[key] = current if current in GRANULARITIES else "day"
+    lang = state.lang()  # bound now: AppTest formats the options outside a script run
+    st.selectbox(tr("ui.upload.granularity.label"), options=list(GRANULARITIES), key=key,
+                 format_func=lambda g: granularity_label(g, lang), help=tr("ui.upload.granularity.help"),
+                 on_change=_granularity_chosen, args=(digest,), width=360)
+
+
+def granularity_box(read: FileRead) -> None:
+    """How the rows were read (with the period and why), its caveat, the select to change it,
+    and the columns that look like a metric but were not imported."""
+    lang = state.lang()
+    parsed = read.parsed
+    assert parsed is not None
+    line = granularity_line(parsed, lang)
+    if line:
+        st.markdown(f":material/calendar_month: {line}")
+    note = granularity_note(parsed, lang)
+    if note:
+        st.warning(note, icon=":material/help:")
+    granularity_choice(read.blob.digest, parsed.granularity or "day")
+    unmapped = unmapped_lines(parsed, lang)
+    if unmapped:
+        st.warning(f"**{tr('ui.upload.unmapped.title')}**\n\n" + "\n".join(f"- {u}" for u in unmapped),
+                   icon=":material/rule:")
 
 
 def mapping_editor(read: FileRead, edits: dict[str, str]) -> None:
@@ -246,6 +296,13 @@ def rejected(read: FileRead) -> None:
     if len(table) < len(parsed.rejected):
         st.caption(tr("ui.upload.rejected.more", shown=len(table), count=len(parsed.rejected)))
     st.dataframe(table, hide_index=True, width="stretch")
+
+
+def skipped(read: FileRead) -> None:
+    parsed = read.parsed
+    assert parsed is not None
+    st.caption(tr("ui.upload.skipped.help"))
+    st.dataframe(skipped_frame(parsed, state.lang()), hide_index=True, width="stretch")
 
 
 # -- import ---------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ class FileRead:
     failure: ReadFailure | None
     used_mapping: dict[str, str]  # remembered mapping + the user's edits, as read_file got it
     base_columns: list[ColumnInfo]  # columns as recognised before the user's edits
+    granularity: str = "auto"  # what the user said each row stands for ("auto": inferred)
 
     @property
     def ok(self) -> bool:
@@ -99,24 +100,40 @@ class FileRead:
 
 @st.cache_data(show_spinner=False, max_entries=48)
 def _read_cached(digest: str, file_name: str, source: str, mapping: tuple[tuple[str, str], ...],
-                 today: date, _data: bytes) -> ParsedFile | ReadFailure:
-    """``read_file`` cached on (file hash, name, source, mapping, day); the bytes are not hashed
-    again (``digest`` stands for them)."""
+                 today: date, _data: bytes, granularity: str = "auto") -> ParsedFile | ReadFailure:
+    """``read_file`` cached on (file hash, name, source, mapping, day, granularity); the bytes
+    are not hashed again (``digest`` stands for them)."""
     del digest  # part of the cache key only
     try:
         return read_file(_data, file_name, source=source, mapping=dict(mapping) or None,
-                         max_bytes=MAX_UPLOAD_BYTES, today=today)
+                         max_bytes=MAX_UPLOAD_BYTES, today=today, granularity=granularity)
     except KgiError as exc:
         return ReadFailure(exc.key, dict(exc.params))
 
 
-def _read(blob: UploadedBlob, source: str, mapping: dict[str, str]) -> ParsedFile | ReadFailure:
+def _read(blob: UploadedBlob, source: str, mapping: dict[str, str],
+          granularity: str = "auto") -> ParsedFile | ReadFailure:
     return _read_cached(blob.digest, blob.name, source, tuple(sorted(mapping.items())), date.today(),
-                        blob.data)
+                        blob.data, granularity)
 
 
 def read_upload(engine: Engine, workspace_id: int, blob: UploadedBlob, source: str,
-                edits: dict[str, str]) -> FileRead:
+                edits: dict[str, str], granularity: str = "auto") -> FileRead:
+    """The file read as the page shows it: see :func:`_read_upload`; ``granularity`` is the
+    user's "each row is" choice (``"auto"`` until they make one)."""
+    read = _read_upload(engine, workspace_id, blob, source, edits)
+    if granularity == "auto" or read.parsed is None:
+        return read
+    again = _read(blob, read.parsed.source, read.used_mapping, granularity)
+    result = _file_read(blob, source, again, read.used_mapping, read.base_columns)
+    if result.parsed is not None:
+        result.parsed.confidence = read.parsed.confidence
+    result.granularity = granularity
+    return result
+
+
+def _read_upload(engine: Engine, workspace_id: int, blob: UploadedBlob, source: str,
+                 edits: dict[str, str]) -> FileRead:
     """Read ``blob`` as ``source`` ("auto" detects) with the remembered mapping, then the edits.
 
     Mirrors ``core.store.import_file``: the mapping remembered for (workspace, detected source)
@@ -393,6 +410,48 @@ def monthly_totals(parsed: ParsedFile, lang: str, currency: str) -> pd.DataFrame
     return out
 
 
+GRANULARITIES = ("day", "week", "month")
+
+
+def granularity_line(parsed: ParsedFile, lang: str) -> str | None:
+    """How the rows were read, with the period they cover and why: "Each row is a month total,
+    Jan 2024 – Jun 2024 (the dates are month labels)."."""
+    granularity = parsed.granularity
+    period = period_of(parsed)
+    if granularity not in GRANULARITIES or period is None:
+        return None
+    if granularity == "month":
+        first, last = format_month(period[0], lang), format_month(period[1], lang)
+    else:
+        first, last = format_day(period[0], lang), format_day(period[1], lang)
+    basis = parsed.meta.get("granularity_basis")
+    return t(f"ui.upload.granularity.read.{granularity}", lang, first=first, last=last,
+             basis=t(basis, lang) if basis else "—")
+
+
+def granularity_note(parsed: ParsedFile, lang: str) -> str | None:
+    """The reading's caveat when the dates could not settle it (too few to tell)."""
+    note = parsed.meta.get("granularity_note")
+    return t(note, lang) if note else None
+
+
+def granularity_label(value: str, lang: str) -> str:
+    return t(f"ui.upload.granularity.option.{value}", lang)
+
+
+def unmapped_lines(parsed: ParsedFile, lang: str) -> list[str]:
+    """One sentence per column that looks like a metric but was not imported."""
+    return [t("ui.upload.unmapped.line", lang, column=column, metric=metric_name(metric, lang))
+            for column, metric in parsed.unmapped]
+
+
+def skipped_frame(parsed: ParsedFile, lang: str, limit: int = MAX_REJECTED_SHOWN) -> pd.DataFrame:
+    """Rows left out on purpose (totals, subtotals): row number and why."""
+    rows = [{t("ui.upload.rejected.row", lang): r.row, t("ui.upload.rejected.reason", lang): r.message(lang)}
+            for r in parsed.skipped[:limit]]
+    return pd.DataFrame(rows, columns=[t(f"ui.upload.rejected.{c}", lang) for c in ("row", "reason")])
+
+
 def rejected_frame(parsed: ParsedFile, lang: str, limit: int = MAX_REJECTED_SHOWN) -> pd.DataFrame:
     """Every rejected row (up to ``limit``): its row number in the file, column and reason."""
     rows = [
@@ -429,7 +488,9 @@ def store_read(engine: Engine, workspace_id: int, read: FileRead, edits: dict[st
         return ImportResult(file=read.blob.name, source=source, status="rejected",
                             errors=[Problem(failure.key, failure.params)])
     try:
-        result = store_parsed(engine, workspace_id, read.parsed, import_digest(read.blob.data, read.used_mapping),
+        choices = read.used_mapping if read.granularity == "auto" else {
+            **read.used_mapping, "@granularity": read.granularity}
+        result = store_parsed(engine, workspace_id, read.parsed, import_digest(read.blob.data, choices),
                               on_progress=on_progress)
     except KgiError as exc:
         return ImportResult(file=read.blob.name, source=source, status="rejected",

@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--source", default="auto", help="auto (detect) or a source name, e.g. meta_ads")
     parser.add_argument("--map", action="append", default=[], metavar="COLUMN=metric", dest="mappings",
                         help="map a column to a metric key (repeatable; empty metric ignores the column)")
+    parser.add_argument("--granularity", default="auto", choices=["auto", "day", "week", "month"],
+                        help="what each row stands for: auto (inferred per file), day, week or month")
     parser.set_defaults(func=run_import)
 
     history = sub.add_parser("imports", help="import history: list or undo")
@@ -65,7 +67,8 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
             results.append(ImportResult(file=name, source=args.source, status="rejected",
                                         errors=[Problem(data.key, dict(data.params))]))
             continue
-        results.append(import_file(engine, ws.id, data, name, source=args.source, mapping=mapping))
+        results.append(import_file(engine, ws.id, data, name, source=args.source, mapping=mapping,
+                                   granularity=getattr(args, "granularity", "auto")))
     if ctx.as_json:
         ctx.print_json({"imports": [r.to_dict(ctx.lang) for r in results]})
     else:
@@ -85,6 +88,8 @@ def describe(result: ImportResult, lang: str) -> list[str]:
                start=_day(result.start), end=_day(result.end))]
     if result.replaced:
         lines.append(t("store.cli.replaced", lang, count=f"{result.replaced:,}"))
+    if result.granularity:
+        lines.append(t("store.cli.granularity", lang, granularity=t(f"ui.upload.granularity.option.{result.granularity}", lang)))
     lines += [t("store.cli.warning", lang, message=w.message(lang)) for w in result.warnings]
     lines += [t("store.cli.warning", lang, message=o.message(lang)) for o in result.overlaps]
     for problem in result.errors[:MAX_ROWS_SHOWN]:

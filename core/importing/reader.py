@@ -24,6 +24,8 @@ from core.errors import KgiError
 from core.i18n import t
 from core.importing import formats
 from core.importing.decode import column_letter, decode
+from core.importing.hints import is_total_label, unmapped_columns
+from core.importing.periods import GRANULARITY_CHOICES, settle_granularity, year_context
 from core.importing.sources import (
     Resolution,
     Source,
@@ -43,6 +45,7 @@ from core.importing.tables import RawTable, find_tables
 from core.importing.values import (
     NULL_TOKENS,
     PercentMode,
+    bare_month,
     decide_decimal,
     index_dates,
     parse_dates,
@@ -99,6 +102,15 @@ class ParsedFile:
     currency: str | None
     meta: dict[str, Any]
     warnings: list[Message]
+    # Rows left out on purpose (totals and subtotals), each with its row and why: not errors.
+    skipped: list[RejectedRow] = field(default_factory=list)
+    # Columns that look like a metric but were not imported: (column, suggested metric key).
+    unmapped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def granularity(self) -> str | None:
+        """``day``/``week``/``month``: how the file's rows were read (see ``periods``)."""
+        return self.meta.get("granularity")
 
     @property
     def metrics(self) -> list[str]:
@@ -116,6 +128,7 @@ def read_file(
     mapping: dict[str, str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     today: dt.date | None = None,
+    granularity: str = "auto",
 ) -> ParsedFile:
     """Read one export.
 
@@ -133,6 +146,9 @@ def read_file(
         Size limit; larger files are refused before anything is parsed.
     today
         Dates after it are rejected (default: the machine's date).
+    granularity
+        ``"auto"`` to infer what each row stands for (a day, a week or a month: see
+        ``core.importing.periods``), or the user's choice ``"day"``/``"week"``/``"month"``.
 
     Raises
     ------
@@ -141,10 +157,13 @@ def read_file(
     """
     if source != "auto" and source not in source_keys():
         raise KgiError("import.source.unknown", source=source, known=", ".join(source_keys()))
+    if granularity not in GRANULARITY_CHOICES:
+        raise KgiError("import.granularity.unknown", value=granularity, known=", ".join(GRANULARITY_CHOICES))
     mapping = dict(mapping or {})
     _check_mapping(mapping)
     with _collector_paused():
-        return _read(data, file_name, source, mapping, max_bytes, today)
+        parsed = _read(data, file_name, source, mapping, max_bytes, today)
+    return settle_granularity(parsed, granularity)
 
 
 @contextlib.contextmanager
@@ -195,6 +214,10 @@ def _read(data: bytes, file_name: str, source: str, mapping: dict[str, str], max
 def _parsed_file(ctx: _Context, chosen: str, confidence: float, observations: pd.DataFrame) -> ParsedFile:
     if observations.empty and not ctx.rejected:
         raise KgiError("import.file.no_rows", file=ctx.file_name)
+    unmapped = unmapped_columns(ctx.columns, ctx.mapping)
+    for column, metric in unmapped:
+        ctx.warn("import.warn.unmapped_metric", column=column, metric_en=load_catalog()[metric].name("en"),
+                 metric_zh=load_catalog()[metric].name("zh-TW"))
     return ParsedFile(
         file_name=ctx.file_name,
         source=chosen,
@@ -205,6 +228,8 @@ def _parsed_file(ctx: _Context, chosen: str, confidence: float, observations: pd
         currency=ctx.currency,
         meta=ctx.meta,
         warnings=ctx.warnings,
+        skipped=ctx.skipped,
+        unmapped=unmapped,
     )
 
 
@@ -237,6 +262,7 @@ class _Context:
     source: Source = field(default=None)  # type: ignore[assignment]
     rejected: list[RejectedRow] = field(default_factory=list)
     rejected_total: int = 0
+    skipped: list[RejectedRow] = field(default_factory=list)
     warnings: list[Message] = field(default_factory=list)
     columns: list[ColumnInfo] = field(default_factory=list)
     currency: str | None = None
@@ -257,6 +283,13 @@ class _Context:
             if values is not None:
                 extra["value"] = _show(values.iloc[pos])
             self.rejected.append(RejectedRow(int(table.row_numbers[pos]), column, key, extra))
+
+    def skip(self, table: RawTable, positions: np.ndarray, labels: list[str]) -> None:
+        """Record totals and subtotal rows left out on purpose: shown with why, not errors."""
+        room = MAX_DETAILED_REJECTIONS - len(self.skipped)
+        for pos, label in list(zip(positions, labels, strict=True))[: max(room, 0)]:
+            key = "import.skip.subtotal" if label else "import.skip.total_blank"
+            self.skipped.append(RejectedRow(int(table.row_numbers[pos]), None, key, {"value": label}))
 
 
 def _show(value: object) -> str:
@@ -367,10 +400,10 @@ def _sniff_date_columns(plan: _Plan) -> list[_Column]:
         if col.role != "ignored" or col.via not in ("unknown",):
             continue
         sample = plan.table.data[col.index].head(60)
-        sample = sample[sample.map(lambda v: str(v).strip() != "")]
+        sample = sample[sample.map(lambda v: str(v).strip() != "" and not is_total_label(v))]
         if len(sample) < 1:
             continue
-        result = parse_dates(sample.astype(object), serials=False)
+        result = parse_dates(sample.astype(object), serials=False, year=year_context(plan.table))
         share = result.dates.notna().sum() / len(sample)
         if share >= 0.8:
             col.role, col.via = "date", "sniffed"
@@ -457,7 +490,7 @@ def _usable_plans(ctx: _Context, plans: list[_Plan]) -> list[_Plan]:
         usable = ranked or usable
     for plan in plans:
         ctx.columns.extend(_column_infos(plan))
-        if plan not in usable and plan.table.sheet and len(plans) > 1:
+        if all(plan is not u for u in usable) and plan.table.sheet and len(plans) > 1:
             ctx.warn("import.warn.sheet_skipped", sheet=plan.table.sheet,
                      reason_en=t(f"import.reason.{plan.problem or 'duplicate'}", "en"),
                      reason_zh=t(f"import.reason.{plan.problem or 'duplicate'}", "zh-TW"))
@@ -582,6 +615,8 @@ def drop_totals(ctx: _Context, plan: _Plan) -> np.ndarray:
     dropped = total_rows | placeholder
     if total_rows.any():
         ctx.warn("import.warn.totals_dropped", count=int(total_rows.sum()), sheet=table.sheet or "")
+        positions = np.flatnonzero(total_rows)
+        ctx.skip(table, positions, _total_labels(table, positions, key_cols))
     if placeholder.any():
         ctx.warn("import.warn.no_data_rows", count=int(placeholder.sum()))
     return ~dropped
@@ -611,7 +646,20 @@ def _is_total_label(value: object, totals: set[str]) -> bool:
     if not isinstance(value, str) or not value.strip():
         return False
     text = norm(value)
-    return text in totals or bool(_TOTALS_PREFIX.match(text))
+    return text in totals or bool(_TOTALS_PREFIX.match(text)) or is_total_label(value)
+
+
+def _total_labels(table: RawTable, positions: np.ndarray, key_cols: list[int]) -> list[str]:
+    """The label of each skipped totals row (its first totals-like cell, else blank)."""
+    columns = [table.data[i] for i in dict.fromkeys([0, *key_cols])]
+    labels = []
+    for pos in positions:
+        cells = [c.iloc[pos] for c in columns]
+        label = next((str(v).strip() for v in cells if is_total_label(v)), "")
+        if not label:
+            label = next((str(v).strip() for v in table.extra.iloc[pos:pos + 1] if str(v).strip()), "")
+        labels.append(_show(label))
+    return labels
 
 
 def _blank(value: object) -> bool:
@@ -659,7 +707,7 @@ def parse_date_column(ctx: _Context, plan: _Plan, ok: np.ndarray) -> tuple[pd.Se
         ctx.reject(table, np.flatnonzero(bad), col.name, "import.row.bad_date", raw)
         return dates.where(~pd.Series(bad, index=raw.index)), unit
     result = parse_dates(raw, prefer=ctx.source.date_format, serials=table.workbook,
-                         distinct=table.distinct(col.index))
+                         distinct=table.distinct(col.index), year=year_context(table))
     if result.granularity != "day" and granularity == "day":
         granularity = result.granularity
     if result.assumed_order:
@@ -669,7 +717,9 @@ def parse_date_column(ctx: _Context, plan: _Plan, ok: np.ndarray) -> tuple[pd.Se
     bad = ok & result.bad.to_numpy()
     mixed = ok & result.mixed.to_numpy()
     ctx.reject(table, np.flatnonzero(missing), col.name, "import.row.missing_date")
-    ctx.reject(table, np.flatnonzero(bad), col.name, "import.row.bad_date", raw)
+    no_year = bad & raw.map(lambda v: isinstance(v, str) and bare_month(v) is not None).to_numpy(dtype=bool)
+    ctx.reject(table, np.flatnonzero(no_year), col.name, "import.row.month_no_year", raw)
+    ctx.reject(table, np.flatnonzero(bad & ~no_year), col.name, "import.row.bad_date", raw)
     ctx.reject(table, np.flatnonzero(mixed), col.name, "import.row.mixed_date", raw,
                expected=_format_label(result.format))
     # A formula without a cached value reads as an empty cell: only empty cells can be one.
@@ -704,7 +754,8 @@ def _format_label(fmt: str | None) -> str:
         "yyyymmdd": "YYYYMMDD", "iso": "YYYY-MM-DD", "ymd_slash": "YYYY/M/D", "roc": "113/01/31",
         "roc_compact": "1130131", "cjk": "2024年1月31日", "roc_cjk": "113年1月31日", "mdy": "M/D/YYYY",
         "dmy": "D/M/YYYY", "mon_d_y": "Jan 31, 2024", "d_mon_y": "31 Jan 2024", "year_month": "YYYY-MM",
-        "cjk_month": "2024年1月", "roc_month": "113/01", "roc_cjk_month": "113年1月",
+        "cjk_month": "2024年1月", "roc_month": "113/01", "roc_cjk_month": "113年1月", "mon_y": "Jan 2024",
+        "y_mon": "2024 Jan",
     }
     return labels.get(fmt or "", fmt or "?")
 

@@ -176,10 +176,11 @@ def tables_in_grid(grid: pd.DataFrame, *, sheet: str | None, workbook: bool) -> 
         header_at, score = _find_header(grid, pos, empty, hashes)
         if header_at is None:
             break
+        header, below = stacked_header(grid, header_at, empty, hashes)
         meta = _preamble_meta(grid.iloc[pos:header_at], inherited=meta)
-        end = _table_end(grid, header_at + 1, empty, hashes)
-        table = _make_table(grid, header_at, end, empty, meta, sheet, workbook, score)
-        if first is not None and table.headers and not table.description_rows:
+        end = _table_end(grid, header_at + 1 + below, empty, hashes)
+        table = _make_table(grid, header_at, end, empty, meta, sheet, workbook, score, header, below)
+        if first is not None and table.headers and not table.description_rows and not below:
             # The table's first column is the grid's, cut: no need to hash its cells again.
             rows = np.arange(header_at + 1, end)[~empty[header_at + 1 : end]]
             table.seed_distinct(0, *_subset_codes(first[0][rows], first[1]))
@@ -312,6 +313,48 @@ def _find_header(grid: pd.DataFrame, start: int, empty: np.ndarray, hashes: np.n
     return fallback, 0
 
 
+def stacked_header(grid: pd.DataFrame, header_at: int, empty: np.ndarray,
+                   hashes: np.ndarray) -> tuple[list[str] | None, int]:
+    """A header written over two rows, merged into one: (header cells, rows used below it).
+
+    Hand-kept sheets leave a header cell blank and write its name in the row above (a cell
+    merged down, 「月份」 beside 「2024 年營運日報」 over 「營收｜訂單｜廣告費」) or in the row below
+    (「月」 under a blank corner). A blank cell takes the other row's cell only when that cell
+    is a column name something knows; the row below is used only when every cell it fills is
+    such a name and sits under a blank. Otherwise (None, 0): the header stays as written.
+    """
+    cells = _cells(grid.iloc[header_at])
+    if all(cells[: _last_filled(cells) + 1]) and len(cells) > 0:
+        return None, 0
+    known = known_header_names()
+
+    def is_name(text: str) -> bool:
+        base = split_currency(text)[0]
+        return base in known or comparison_kind(base)[1] in known
+
+    merged, below = ["" if _blank_cell(v) else str(v) for v in grid.iloc[header_at].tolist()], 0
+    nxt = header_at + 1
+    if nxt < len(grid) and not empty[nxt] and not hashes[nxt]:
+        row = _cells(grid.iloc[nxt])
+        filled = [i for i, c in enumerate(row) if c]
+        if filled and all(i < len(cells) and not cells[i] and is_name(row[i]) for i in filled):
+            for i in filled:
+                merged[i] = row[i]
+            below = 1
+    prev = header_at - 1
+    if prev >= 0 and not empty[prev] and not hashes[prev]:
+        row = _cells(grid.iloc[prev])
+        for i, cell in enumerate(row[: len(merged)]):
+            if cell and not merged[i] and is_name(cell):
+                merged[i] = cell
+    changed = [m.strip() for m in merged] != cells
+    return (merged, below) if changed else (None, 0)
+
+
+def _last_filled(cells: list[str]) -> int:
+    return max((i for i, c in enumerate(cells) if c), default=-1)
+
+
 def _numberish(text: str) -> bool:
     return bool(re.fullmatch(r"[-+(]?[\d.,\s%$]+\)?", text))
 
@@ -343,15 +386,18 @@ def _make_table(
     sheet: str | None,
     workbook: bool,
     score: int,
+    header: list[str] | None = None,
+    below: int = 0,
 ) -> RawTable:
-    raw_cells = ["" if _blank_cell(v) else str(v) for v in grid.iloc[header_at].tolist()]
+    raw_cells = header or ["" if _blank_cell(v) else str(v) for v in grid.iloc[header_at].tolist()]
     width = max((i + 1 for i, c in enumerate(raw_cells) if c.strip()), default=0)
     raw_headers = raw_cells[:width]
-    body = grid.iloc[header_at + 1 : end]
-    keep = ~empty[header_at + 1 : end]
+    start = header_at + 1 + below
+    body = grid.iloc[start:end]
+    keep = ~empty[start:end]
     if not keep.all():
         body = body[keep]
-    row_numbers = np.arange(header_at + 2, end + 1)[keep]
+    row_numbers = np.arange(start + 1, end + 1)[keep]
     data = body.iloc[:, :width]  # copy-on-write: a view until someone writes to it
     data.columns = range(width)
     extra = pd.Series("", index=body.index, dtype=object)

@@ -317,6 +317,10 @@ def _roc_month(m: re.Match[str]) -> YMD:
     return int(m["y"]) + 1911, int(m["m"]), 1
 
 
+def _named_month(m: re.Match[str]) -> YMD:
+    return _year(m["y"]), _MONTHS[m["mon"].lower()], 1
+
+
 def _compile(text: str) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE)
 
@@ -334,9 +338,20 @@ DATE_FORMATS: tuple[DateFormat, ...] = (
     DateFormat("mon_d_y", _compile(rf"^{_WEEKDAY}(?P<mon>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}}){_TIME}$"), _named_mdy),
     DateFormat("d_mon_y", _compile(rf"^{_WEEKDAY}(?P<d>\d{{1,2}})\s+(?P<mon>{_MONTH_RE})\.?,?\s+(?P<y>\d{{4}}){_TIME}$"), _named_mdy),
     DateFormat("year_month", _compile(r"^(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})$"), _month_only, "month"),
-    DateFormat("cjk_month", _compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月$"), _month_only, "month"),
+    DateFormat("cjk_month", _compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月份?$"), _month_only, "month"),
     DateFormat("roc_month", _compile(r"^(?:民國)?(?P<y>1\d{2})[/\-](?P<m>\d{1,2})$"), _roc_month, "month"),
-    DateFormat("roc_cjk_month", _compile(r"^(?:民國)?\s*(?P<y>\d{2,3})\s*年\s*(?P<m>\d{1,2})\s*月$"), _roc_month, "month"),
+    DateFormat("roc_cjk_month", _compile(r"^(?:民國)?\s*(?P<y>\d{2,3})\s*年\s*(?P<m>\d{1,2})\s*月份?$"), _roc_month, "month"),
+    # "Jan 2024", "January 2024", "Jan-24", "Jan '24" (Excel's mmm-yy), "2024 Jan".
+    DateFormat("mon_y", _compile(rf"^(?P<mon>{_MONTH_RE})\.?(?:\s*[-/,']\s*|\s+)(?P<y>\d{{4}}|\d{{2}})$"), _named_month, "month"),
+    DateFormat("y_mon", _compile(rf"^(?P<y>\d{{4}})(?:\s*[-/]\s*|\s+)(?P<mon>{_MONTH_RE})\.?$"), _named_month, "month"),
+)
+# A month without its year (「1月」, 「一月份」, "Jan"): read only under a title or sheet name that
+# states the year (see ``core.importing.periods.year_context``).
+_CJK_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+                 "十一": 11, "十二": 12}
+_BARE_MONTH = re.compile(
+    rf"^(?:(?P<m>\d{{1,2}})|(?P<cn>十[一二]?|[一二三四五六七八九])|(?P<mon>{_MONTH_RE}))\.?\s*(?:月份?)?$",
+    re.IGNORECASE,
 )
 _FORMATS_BY_KEY = {f.key: f for f in DATE_FORMATS}
 # A cell holding a range "2025-10-01 - 2025-10-09" or "1 Jan 2025 ~ 31 Jan 2025": keep the start.
@@ -355,6 +370,35 @@ class DateResult:
     format: str | None
     granularity: Granularity
     assumed_order: bool = False  # day/month order could not be told apart; month first assumed
+
+
+def bare_month(text: str) -> int | None:
+    """The month number of a label without a year (「1月」, 「十二月份」, "Jan"), else None.
+
+    A bare number needs 月 after it: "3" alone is not a month.
+    """
+    match = _BARE_MONTH.match(unicodedata.normalize("NFKC", text).strip().lower())
+    if not match:
+        return None
+    if match["m"]:
+        if "月" not in text:
+            return None
+        month = int(match["m"])
+    elif match["cn"]:
+        if "月" not in text:
+            return None
+        month = _CJK_NUMERALS[match["cn"]]
+    else:
+        month = _MONTHS[match["mon"].lower()]
+    return month if 1 <= month <= 12 else None
+
+
+def _with_year(text: str, year: int | None) -> str:
+    """``text`` as ``YYYY-MM`` when it is a bare month and the sheet states the year."""
+    if year is None:
+        return text
+    month = bare_month(text)
+    return f"{year}-{month:02d}" if month else text
 
 
 def clean_date_text(value: str) -> str:
@@ -407,7 +451,7 @@ def _choose_format(texts: list[str], prefer: str | None) -> tuple[DateFormat | N
 
 
 def parse_dates(column: pd.Series, *, prefer: str | None = None, serials: bool = True,
-                distinct: tuple[np.ndarray, np.ndarray] | None = None) -> DateResult:
+                distinct: tuple[np.ndarray, np.ndarray] | None = None, year: int | None = None) -> DateResult:
     """Parse a date column with one format chosen by majority over its distinct values.
 
     Parameters
@@ -420,6 +464,8 @@ def parse_dates(column: pd.Series, *, prefer: str | None = None, serials: bool =
     distinct
         ``pd.factorize(column, use_na_sentinel=True)`` when the caller already has it
         (``RawTable.distinct``): hashing 200,000 date cells is most of this function's cost.
+    year
+        The year the sheet's title or name states: month labels without one (「1月」) read in it.
 
     Returns
     -------
@@ -430,7 +476,7 @@ def parse_dates(column: pd.Series, *, prefer: str | None = None, serials: bool =
     # Work on distinct values only: 200,000 daily rows hold a few hundred dates.
     codes, uniques = distinct if distinct is not None else pd.factorize(column, use_na_sentinel=True)
     cells = pd.Series(np.append(np.asarray(uniques, dtype=object), [None]), dtype=object)
-    result = _parse_distinct_dates(cells, prefer=prefer, serials=serials)
+    result = _parse_distinct_dates(cells, prefer=prefer, serials=serials, year=year)
     take = np.where(codes < 0, len(cells) - 1, codes)
     index = column.index
     return DateResult(
@@ -444,7 +490,8 @@ def parse_dates(column: pd.Series, *, prefer: str | None = None, serials: bool =
     )
 
 
-def _parse_distinct_dates(column: pd.Series, *, prefer: str | None, serials: bool) -> DateResult:
+def _parse_distinct_dates(column: pd.Series, *, prefer: str | None, serials: bool,
+                          year: int | None = None) -> DateResult:
     index = column.index
     out = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     bad = pd.Series(False, index=index)
@@ -479,7 +526,7 @@ def _parse_distinct_dates(column: pd.Series, *, prefer: str | None, serials: boo
         missing[null[null].index] = True
         texts = texts[~null]
         uniques = pd.unique(texts.to_numpy())
-        cleaned = {u: clean_date_text(u) for u in uniques}
+        cleaned = {u: _with_year(clean_date_text(u), year) for u in uniques}
         fmt, assumed = _choose_format(list(set(cleaned.values())), prefer)
         if fmt is not None:
             fmt_key, granularity = fmt.key, fmt.granularity

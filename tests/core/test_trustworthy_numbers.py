@@ -205,3 +205,16 @@ def test_a_rate_target_above_100_percent_is_refused_or_flagged(engine, shop) -> 
     assert kpi.baseline_period == {"start": "2023-01-01", "end": "2023-12-31"}
     assert kpi.status == "off_track"
     assert "cannot be reached" in kpi.sentence and "102" in kpi.sentence
+
+
+def test_the_same_file_read_as_months_replaces_its_daily_reading(engine, shop) -> None:
+    put(engine, shop, "sheet", months("revenue", [100.0, 200.0]), "day", "books.csv")
+    assert store.actuals(engine, shop, "revenue", by="day")[0] == {"period": "2024-01-01", "value": 100.0}
+    put(engine, shop, "sheet", months("revenue", [100.0, 200.0]), "month", "books-as-months.csv")
+    live = store.load_observations(engine, shop, ["revenue"])
+    assert set(live["granularity"]) == {"month"} and len(live) == 2  # no stretch of time twice
+    p = workspace_progress(engine, shop, lang="en")
+    assert p.as_of == date(2024, 2, 29)
+    # Read back as days: the newest reading wins again.
+    put(engine, shop, "sheet", months("revenue", [100.0, 200.0]), "day", "books-again.csv")
+    assert set(store.load_observations(engine, shop, ["revenue"])["granularity"]) == {"day"}
