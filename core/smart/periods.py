@@ -186,6 +186,8 @@ def _en_rules(r: _Resolver) -> list[tuple[str, Any]]:
         (r"(?:in\s+|during\s+)?(?:the\s+)?(?:second\s+half(?:\s+of)?|h(?P<h>2))\s*(?:of\s+)?(?P<y>20\d{2})",
          lambda m: PeriodHit(_half(int(m.group("y")), 2))),
         (f"(?:in\\s+|during\\s+|for\\s+)?(?:the\\s+)?(?<![a-z0-9]){q}{y_after}", lambda m: r.quarter(m, by=False)),
+        (f"{by}(?:the\\s+)?{_ORDINAL_Q}{y_after}", lambda m: r.quarter(_Ordinal(m), by=True)),
+        (f"(?:in\\s+|during\\s+|for\\s+)?(?:the\\s+)?{_ORDINAL_Q}{y_after}", lambda m: r.quarter(_Ordinal(m), by=False)),
         (r"(?:in\s+|during\s+)?(?:the\s+)?(?:(?P<f>first)|second)\s+half(?:\s+of\s+the\s+year)?\b",
          lambda m: r.half(_HalfMatch(1 if m.group("f") else 2))),
         (r"(?:in\s+|during\s+)?(?<![a-z0-9])h(?P<h>[12])(?![0-9])", lambda m: r.half(m)),
@@ -202,9 +204,26 @@ def _en_rules(r: _Resolver) -> list[tuple[str, Any]]:
         (r"next\s+month", lambda m: r.next_month()),
         (r"this\s+month", lambda m: PeriodHit(Period.month(y0, start.month))),
         # A bare year, not an amount: never before a unit, a measure word or a currency.
-        (f"(?<![\\d,.$])(?P<y>20\\d{{2}})(?![\\d,.%])(?!\\s*(?:[{MEASURE_WORDS}元塊萬千億倍成]|k\\b|m\\b))",
+        (f"(?<![\\d,.$])(?P<y>20\\d{{2}})(?![\\d.%]|,\\d)(?!\\s*(?:[{MEASURE_WORDS}元塊萬千億倍]|成(?![長交本為功])|k\\b|m\\b))",
          lambda m: PeriodHit(Period.year(int(m.group("y"))))),
     ]
+
+
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+_ORDINAL_Q = r"(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter"
+
+
+class _Ordinal:
+    """"the third quarter (of 2026)" read as q3 (2026)."""
+
+    def __init__(self, m: re.Match[str]) -> None:
+        self.m = m
+
+    def group(self, name: str) -> str:
+        return str(_ORDINALS[self.m.group("o")]) if name == "q" else self.m.group(name)
+
+    def groupdict(self) -> dict[str, str | None]:
+        return {**self.m.groupdict(), "q": self.group("q")}
 
 
 class _HalfMatch:

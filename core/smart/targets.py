@@ -72,10 +72,14 @@ def direction_near(r: str, pos: int, metric: Metric | None) -> str | None:
 
 
 def in_metric_units(number: Number, metric: Metric | None) -> float:
-    """A level in the metric's unit: percent metrics are fractions (5% → 0.05, "CTR 3" → 0.03)."""
+    """A level in the metric's unit: percent metrics are fractions (5% → 0.05, "CTR 3" → 0.03).
+
+    A minus written before a level keeps it ("reach -100 orders" is −100, which then fails as
+    impossible, rather than silently becoming 100)."""
+    value = number.value
     if metric is not None and metric.unit == "percent" and (number.is_percent or number.value >= 1):
-        return number.value / 100
-    return number.value
+        value = number.value / 100
+    return -value if number.sign == "-" else value
 
 
 def parse_target(goal: ParsedGoal, r: str, metric: Metric | None) -> None:
@@ -87,6 +91,10 @@ def parse_target(goal: ParsedGoal, r: str, metric: Metric | None) -> None:
         goal.direction = "reach"
         return
     numbers = find_numbers(r)
+    if len(numbers) > 1:
+        # A bare year the period grammar did not read ("… of 2026") is never the target
+        # when the sentence has another number.
+        numbers = [n for n in numbers if not _year_like(n, r)] or numbers
     if not numbers:
         _target_without_number(goal, r, metric)
         return
@@ -114,6 +122,11 @@ def parse_target(goal: ParsedGoal, r: str, metric: Metric | None) -> None:
     goal.target = Target(kind, value, goal.cadence or ("period" if kind == "count_per_cadence" else None))
     if number.is_times and kind == "change_pct" and re.search(_GROW_BY_TIMES, pre.strip()):
         goal.alternatives = (Target("change_pct", number.value * 100),)
+
+
+def _year_like(number: Number, r: str) -> bool:
+    written = r[number.start:number.end].strip().lstrip("+-")
+    return bool(re.fullmatch(r"20\d{2}", written)) and number.unit is None and number.currency is None
 
 
 def _target_without_number(goal: ParsedGoal, r: str, metric: Metric | None) -> None:

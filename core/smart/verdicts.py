@@ -81,9 +81,12 @@ def check_smart(goal: ParsedGoal, *, lang: str | None = None, business_type: str
                                currency or goal.currency)
     if goal.alternatives and a.verdict != "fail":
         a, comparison = _two_targets(goal, metric, lang), None
+    measurable = _measurable(goal, metric, lang, baseline)
+    if goal.metric_readings and measurable.verdict == "fail":
+        a = measurable  # impossible whichever metric it is (a rate above 100%)
     criteria = {
         "specific": _specific(goal, metric, lang),
-        "measurable": _measurable(goal, metric, lang, baseline),
+        "measurable": measurable,
         "achievable": a,
         "relevant": _relevant(goal, metric, lang, business_type, role, kgi_metric),
         "time_bound": _time_bound(goal, lang, role),
