@@ -33,14 +33,17 @@ from core.catalog import Metric, load_catalog
 from core.errors import KgiError
 from core.goals import ParsedGoal
 from core.i18n import normalize_language
+from core.smart.dates import PeriodHit
 from core.smart.metrics import VAGUE_PHRASES, find_metrics, resolve
-from core.smart.periods import claim_cadence, claim_period
+from core.smart.periods import claim_cadence, claim_periods
 from core.smart.targets import parse_target
 from core.smart.tokens import FOREIGN_RE, Claims, canon, detect_language
 
 # ParsedGoal has no field for a date that does not exist; the parser leaves it in ``notes``
 # with this prefix so Time-bound can name it instead of saying "no deadline".
 INVALID_DATE_NOTE = "invalid_date:"
+# Two different periods in one sentence: "two_periods:2025-01-01 → 2025-12-31|… → 2026-12-31".
+TWO_PERIODS_NOTE = "two_periods:"
 
 # Words that say the sentence reports on a period rather than sets a goal for it.
 _REVIEW_RE = r"去年|上一?季|上個月|\blast (?:year|quarter|month)\b|\b(?:grew|was|were|achieved|reached|increased|rose)\b|成長了|達到了|增加了"
@@ -54,6 +57,21 @@ def default_start(today: date | None = None) -> date:
 def is_blank(text: str | None) -> bool:
     """True for a sentence with nothing to parse (empty, spaces, a cleared input)."""
     return text is None or not str(text).strip()
+
+
+def _describe(hit: PeriodHit) -> str:
+    if hit.period is not None:
+        return f"{hit.period.start.isoformat()} → {hit.period.end.isoformat()}"
+    return (hit.deadline or hit.invalid_date or "?").__str__()
+
+
+def two_periods(goal: ParsedGoal) -> tuple[str, str] | None:
+    """The two different periods a sentence named, if it named two."""
+    for note in goal.notes:
+        if note.startswith(TWO_PERIODS_NOTE):
+            first, _, second = note.removeprefix(TWO_PERIODS_NOTE).partition("|")
+            return first, second
+    return None
 
 
 def invalid_date(goal: ParsedGoal) -> str | None:
@@ -98,7 +116,13 @@ def parse_goal(text: str, lang: str | None = None, start: date | None = None, *,
         return goal
 
     claims = Claims(canon(text))
-    hit = claim_period(claims, start)
+    hits = claim_periods(claims, start)
+    hit = hits[0] if hits else None
+    others = [h for h in hits[1:] if (h.period, h.deadline) != (hit.period, hit.deadline)] if hit else []
+    if hit is not None and others:
+        # Two different periods (「2025 年 … 2026 年底前」): keep both, never pick one silently.
+        first, second = (_describe(h) for h in (hit, others[0]))
+        goal.notes = (*goal.notes, f"{TWO_PERIODS_NOTE}{first}|{second}")
     if hit is not None:
         goal.period = hit.period
         goal.period_relative = hit.relative

@@ -124,8 +124,8 @@ def _zh_rules(r: _Resolver) -> list[tuple[str, Any]]:
     start, y0 = r.start, r.y0
     zh_n = f"(?P<n>\\d+(?:\\.\\d+)?|{_ZH_NUM}|半)"
     y4 = r"(?P<y>20\d{2})"
-    q = r"(?<![a-z0-9])q(?P<q>[1-4])(?![0-9])"
-    h = r"(?<![a-z0-9])h(?P<h>[12])(?![0-9])"
+    q_core, h_core = r"q(?P<q>[1-4])(?![0-9])", r"h(?P<h>[12])(?![0-9])"
+    q, h = f"(?<![a-z0-9]){q_core}", f"(?<![a-z0-9]){h_core}"
     return [
         (f"(?:在|於)?{zh_n}(?:個)?(?P<u>年|個月|季|週|周|星期|天|日)(?:內|之內|以內)",
          lambda m: _relative(start, zh_to_number(m.group("n")), m.group("u"))),
@@ -134,10 +134,10 @@ def _zh_rules(r: _Resolver) -> list[tuple[str, Any]]:
         (f"{y4}年?(?:全年度?|整年|年度)", lambda m: PeriodHit(Period.year(int(m.group("y"))))),
         (f"{y4}年(?P<m>\\d{{1,2}})月{_END}?{_BEFORE}", lambda m: r.zh_month(m, by=True)),
         (f"{y4}年(?P<m>\\d{{1,2}})月(?:份)?", lambda m: r.zh_month(m, by=False)),
-        (f"{y4}年?{q}{_END}?{_BEFORE}", lambda m: r.quarter(m, by=True)),
-        (f"{y4}年?{q}", lambda m: r.quarter(m, by=False)),
-        (f"{y4}年?{h}{_END}?{_BEFORE}", lambda m: r.half(m, by=True)),
-        (f"{y4}年?{h}", lambda m: r.half(m)),
+        (f"{y4}年?{q_core}{_END}?{_BEFORE}", lambda m: r.quarter(m, by=True)),
+        (f"{y4}年?{q_core}", lambda m: r.quarter(m, by=False)),
+        (f"{y4}年?{h_core}{_END}?{_BEFORE}", lambda m: r.half(m, by=True)),
+        (f"{y4}年?{h_core}", lambda m: r.half(m)),
         (f"{y4}年(?:年)?{_END}{_BEFORE}?", lambda m: r.year_end(int(m.group("y")))),
         (f"{y4}年{_BEFORE}", lambda m: r.year_end(int(m.group("y")))),
         (f"{y4}年", lambda m: PeriodHit(Period.year(int(m.group("y"))))),
@@ -145,7 +145,7 @@ def _zh_rules(r: _Resolver) -> list[tuple[str, Any]]:
         (f"(?:今年)?(?:年底|年末){_BEFORE}?", lambda m: r.year_end(y0)),
         ("今年(?:全年|度)?", lambda m: PeriodHit(Period.year(y0))),
         ("明年(?:全年|度)?", lambda m: PeriodHit(Period.year(y0 + 1))),
-        ("去年(?:全年|度)?", lambda m: PeriodHit(Period.year(y0 - 1))),
+        ("(?<![比較])去年(?:全年|度)?", lambda m: PeriodHit(Period.year(y0 - 1))),
         ("(?:下一?季|下個季度)", lambda m: r.next_quarter()),
         ("(?:本季|這一?季|當季)", lambda m: PeriodHit(Period.quarter(y0, r.q0))),
         ("(?:下個月|下月)", lambda m: r.next_month()),
@@ -245,8 +245,16 @@ def period_rules(start: date) -> list[tuple[re.Pattern[str], Any]]:
     return [*day_rules(start), *((re.compile(p), f) for p, f in (*_zh_rules(r), *_en_rules(r)))]
 
 
+def _name_years(text: str, start: date) -> str:
+    """今年 / 明年 / 去年 before a quarter, half or month become the year: 「明年 Q1」 = 2027 年 q1."""
+    years = {"今年": start.year, "明年": start.year + 1, "去年": start.year - 1}
+    return re.sub(r"(?<![比較])(今年|明年|去年)(?=q[1-4]|h[12]|\d{1,2}月)",
+                  lambda m: f"{years[m.group(1)]}年", text)
+
+
 def claim_period(claims: Claims, start: date) -> PeriodHit | None:
     """Find the sentence's period and claim its words (the first rule that matches wins)."""
+    claims.text = _name_years(claims.text, start)
     for pattern, handler in period_rules(start):
         m = pattern.search(claims.text)
         if m:
@@ -254,6 +262,17 @@ def claim_period(claims: Claims, start: date) -> PeriodHit | None:
             claims.claim(m.start(), m.end(), "period")
             return hit
     return None
+
+
+def claim_periods(claims: Claims, start: date, limit: int = 3) -> list[PeriodHit]:
+    """Every period the sentence names, each claimed so that none of its numbers is a target."""
+    hits: list[PeriodHit] = []
+    while len(hits) < limit:
+        hit = claim_period(claims, start)
+        if hit is None:
+            break
+        hits.append(hit)
+    return hits
 
 
 _CADENCE_RULES: tuple[tuple[str, str], ...] = (

@@ -28,7 +28,7 @@ _CEILING = (r"低於|少於|不超過|不高於|以下|以內|之下|控制在|�
             r"\bunder\b|\bbelow\b|\bless than\b|\bat most\b|\bno more than\b|\blower than\b|\bmax(?:imum)?\b|≤|<=|<")
 _THRESHOLD = (r"至少|以上|不少於|不低於|最少|起碼|或以上|"
               r"\bat least\b|\bor more\b|\bminimum\b|\bno less than\b|\bmore than\b|\bover\b|≥|>=|超過")
-_BREAK = r"突破|衝破|\bbreak\w*|\bpast\b|\bsurpass\w*|\bexceed\w*|\btop\b(?!\s*\d)|\bcross\w*"
+_BREAK = r"突破|衝破|(?<![突衝])破|\bbreak\w*|\bpast\b|\bsurpass\w*|\bexceed\w*|\btop\b(?!\s*\d)|\bcross\w*"
 _TO = (r"(?:到|至|達到?|達成|做到|拚到|為|在|\bto\b|\bat\b|\breach\w*|\bhit\b|\bof\b|\bkeep\b|\bmaintain\b)"
        r"\s*[:：]?\s*$")
 RELATIVE = r"相對|\brelative(?:ly)?\b"
@@ -121,7 +121,10 @@ def parse_target(goal: ParsedGoal, r: str, metric: Metric | None) -> None:
     goal.direction = direction
     goal.target = Target(kind, value, goal.cadence or ("period" if kind == "count_per_cadence" else None))
     if number.is_times and kind == "change_pct" and re.search(_GROW_BY_TIMES, pre.strip()):
-        goal.alternatives = (Target("change_pct", number.value * 100),)
+        if number.value <= 1:  # 「成長一倍」: +100% (×1 would be no growth at all)
+            goal.target = Target("change_pct", number.value * 100, goal.target.cadence)
+        else:
+            goal.alternatives = (Target("change_pct", number.value * 100),)
 
 
 def _year_like(number: Number, r: str) -> bool:

@@ -16,7 +16,7 @@ from core.i18n import has, normalize_language, t
 from core.smart.achievable import achievable
 from core.smart.criteria import CRITERIA, Criterion, c
 from core.smart.fmt import describe_target, fmt_pct, fmt_plain
-from core.smart.parse import invalid_date
+from core.smart.parse import invalid_date, two_periods
 from core.smart.sanity import absurd
 
 if TYPE_CHECKING:
@@ -229,6 +229,9 @@ def _relevant(goal: ParsedGoal, metric: Metric | None, lang: str, business_type:
 def _time_bound(goal: ParsedGoal, lang: str, role: str) -> Criterion:
     """A period or a deadline after the plan's start; a cadence repeats inside the plan period."""
     start = goal.start.isoformat() if goal.start else ""
+    both = two_periods(goal)
+    if both is not None:
+        return c("unknown", lang, "smart.t.two_periods", "smart.t.two_periods.fix", first=both[0], second=both[1])
     if goal.period is not None:
         params = {"start": goal.period.start.isoformat(), "end": goal.period.end.isoformat(),
                   "plan_start": start}

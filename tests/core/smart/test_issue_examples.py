@@ -21,6 +21,11 @@ PARSES: list[tuple] = [
     ("114 年度營收成長 20%", S25, _, "revenue", "change_pct", 20, "2025-01-01", "2025-12-31", _, _),
     ("114 年底前營收達 1,500 萬", J25, _, "revenue", "level", 15_000_000, "2025-07-01", "2025-12-31", _, _),
     ("2025 年第 2 季訂單數成長 15%", S25, _, "orders", "change_pct", 15, "2025-04-01", "2025-06-30", _, _),
+    ("今年 Q4 營收衝到 2,000 萬", J25, _, "revenue", "level", 20_000_000, "2025-10-01", "2025-12-31", _, _),
+    ("2025 下半年 IG 粉絲數要破 3 萬", J25, _, "followers", "level", 30_000, "2025-07-01", "2025-12-31", _, _),
+    ("明年第一季新客數成長兩成", J25, _, "new_customers", "change_pct", 20, "2026-01-01", "2026-03-31", _, _),
+    ("114年Q3官網流量成長25%", S25, _, "sessions", "change_pct", 25, "2025-07-01", "2025-09-30", _, _),
+    ("營收比去年成長 15%", J25, _, "revenue", "change_pct", 15, _, _, _, _),
     # Quarters and halves without a year: the next such one from the plan's start.
     ("第三季營收成長 20%", J25, _, "revenue", "change_pct", 20, "2025-07-01", "2025-09-30", _, _),
     ("第一季營收成長 20%", J25, _, "revenue", "change_pct", 20, "2026-01-01", "2026-03-31", _, _),
@@ -46,6 +51,7 @@ PARSES: list[tuple] = [
     ("營收成長百分之二十", S25, _, "revenue", "change_pct", 20, _, _, _, _),
     ("半年內新客戶數增加 40%", S25, _, "new_customers", "change_pct", 40, "2025-01-01", "2025-06-30", _, _),
     ("ROAS 提升到 5 倍", S25, _, "roas", "level", 5, _, _, _, _),
+    ("營收 3 年內成長一倍", S25, _, "revenue", "change_pct", 100, "2025-01-01", "2027-12-31", _, _),
     # Recurring KPIs.
     ("每月新增 10,000 名追蹤者", S25, _, "new_followers", "count_per_cadence", 10_000, _, _, "month", _),
     ("每週至少 3 篇高互動內容", S25, _, "high_engagement_posts", "count_per_cadence", 3, _, _, "week", _),
@@ -176,6 +182,14 @@ def test_a_past_period_is_over(text: str) -> None:
     assert zh.verdict == "fail" and "已經結束" in zh.reason and "2025-01-01" in zh.reason
     en = check_smart(goal, lang="en").criteria["time_bound"]
     assert "is over" in en.reason and "2024-01-01" in en.fix
+
+
+@pytest.mark.parametrize("lang", ["zh-TW", "en"])
+def test_two_different_periods_are_unknown(lang: str) -> None:
+    goal = parse_goal("2025 年營收成長 20%，2026 年底前", start=S25)
+    t = check_smart(goal, lang=lang).criteria["time_bound"]
+    assert t.verdict == "unknown" and "2025-01-01 → 2025-12-31" in t.reason and "2026-12-31" in t.reason
+    assert goal.target is not None and goal.target.value == 20
 
 
 def test_a_past_deadline_fails() -> None:
