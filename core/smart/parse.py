@@ -42,6 +42,9 @@ from core.smart.tokens import FOREIGN_RE, Claims, canon, detect_language
 # ParsedGoal has no field for a date that does not exist; the parser leaves it in ``notes``
 # with this prefix so Time-bound can name it instead of saying "no deadline".
 INVALID_DATE_NOTE = "invalid_date:"
+# Longer than this is not one goal sentence; it is not parsed (hostile input costs nothing).
+MAX_GOAL_CHARS = 500
+TOO_LONG_NOTE = "too_long:"
 # Two different periods in one sentence: "two_periods:2025-01-01 → 2025-12-31|… → 2026-12-31".
 TWO_PERIODS_NOTE = "two_periods:"
 
@@ -110,6 +113,10 @@ def parse_goal(text: str, lang: str | None = None, start: date | None = None, *,
     lang = normalize_language(lang) if lang else detect_language(text)
     start = start or default_start()
     goal = ParsedGoal(text=text, lang=lang, start=start)
+    if len(text) > MAX_GOAL_CHARS:
+        goal.understood = False
+        goal.notes = (f"{TOO_LONG_NOTE}{len(text)}",)
+        return goal
     if FOREIGN_RE.search(text):
         goal.foreign_script = True
         goal.understood = False

@@ -16,7 +16,7 @@ from core.i18n import has, normalize_language, t
 from core.smart.achievable import achievable
 from core.smart.criteria import CRITERIA, Criterion, c
 from core.smart.fmt import describe_target, fmt_pct, fmt_plain
-from core.smart.parse import invalid_date, two_periods
+from core.smart.parse import MAX_GOAL_CHARS, TOO_LONG_NOTE, invalid_date, two_periods
 from core.smart.sanity import absurd
 
 if TYPE_CHECKING:
@@ -72,7 +72,12 @@ def check_smart(goal: ParsedGoal, *, lang: str | None = None, business_type: str
         baseline = goal.baseline
     metric = load_catalog().metrics.get(goal.metric or "")
     if not goal.understood:
-        nu = c("fail", lang, "smart.not_understood", "smart.not_understood.fix")
+        too_long = next((n for n in goal.notes if n.startswith(TOO_LONG_NOTE)), None)
+        if too_long is not None:
+            nu = c("fail", lang, "smart.too_long", "smart.not_understood.fix",
+                   chars=too_long.removeprefix(TOO_LONG_NOTE), limit=MAX_GOAL_CHARS)
+        else:
+            nu = c("fail", lang, "smart.not_understood", "smart.not_understood.fix")
         unknown = c("unknown", lang, "smart.not_understood.unknown")
         criteria = {"specific": nu, "measurable": nu, "achievable": unknown,
                     "relevant": unknown, "time_bound": nu}

@@ -262,3 +262,18 @@ def test_spec_time_bound_forms(text: str, start: date, period: tuple[str, str]) 
     assert check_smart(goal).criteria["time_bound"].verdict == "pass"
     monthly = check_smart(parse_goal("每月新增 1 萬追蹤", start=start)).criteria["time_bound"]
     assert monthly.verdict == "pass"
+
+
+# --- hostile input -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["1" * 5000, "一" * 5000, "2025年" * 1000, "營收成長" + "9" * 499 + "%"])
+def test_long_or_odd_input_is_answered_quickly(text: str) -> None:
+    import time
+
+    began = time.perf_counter()
+    result = check_smart(parse_goal(text, start=S25), lang="en")
+    assert time.perf_counter() - began < 2.0
+    assert set(result.criteria) == {"specific", "measurable", "achievable", "relevant", "time_bound"}
+    if len(text) > 500:
+        assert not result.goal.understood and "too long" in result.criteria["specific"].reason
