@@ -56,7 +56,10 @@ def day_rules(start: date) -> list[tuple[re.Pattern[str], Any]]:
     def ymd(m: re.Match[str]) -> PeriodHit:
         month = m.groupdict().get("m")
         month_num = int(month) if month else MONTHS_EN[m.group("mon")]
-        return day_deadline(start, int(m.group("y")), month_num, int(m.group("d")))
+        y = m.groupdict().get("y")
+        if y is None:  # no year written: the next such day from the start
+            y = str(start.year if (month_num, int(m.group("d"))) >= (start.month, start.day) else start.year + 1)
+        return day_deadline(start, int(y), month_num, int(m.group("d")))
 
     before = r"(?:前|以前|之前|為止)?"
     # \b: "on" must be a word, not the end of "conversion" in "conversion 2025-06-30".
@@ -75,4 +78,8 @@ def day_rules(start: date) -> list[tuple[re.Pattern[str], Any]]:
         (re.compile(f"{by_en}{mon_en}\\s*{day_en}{year_sep}(?P<y>20\\d{{2}})\\b"), ymd),
         # "30 June 2025", "the 30th of June, 2025".
         (re.compile(f"{by_en}(?<![\\d,.$])\\b{day_en}\\s+(?:of\\s+)?{mon_en}{year_sep}(?P<y>20\\d{{2}})\\b"), ymd),
+        # Without a year: 「6 月 30 日前」, 「6/30 前」, "by June 30" — the next such day.
+        (re.compile(f"(?:在|於|截至|截止)?(?<![\\d/])(?P<m>\\d{{1,2}})月(?P<d>\\d{{1,2}})[日號]{before}"), ymd),
+        (re.compile("(?<![\\d/.])(?P<m>\\d{1,2})/(?P<d>\\d{1,2})(?![\\d/.%])(?:前|以前|之前|為止)"), ymd),
+        (re.compile(f"\\b(?:by|before|until|till)\\s+(?:the\\s+)?{mon_en}\\s*{day_en}\\b(?!\\s*,?\\s*\\d)"), ymd),
     ]

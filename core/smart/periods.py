@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from core.goals import Period, add_months, month_end
@@ -108,6 +109,13 @@ class _Resolver:
         year = int(y) if y else (self.y0 if month >= self.start.month else self.y0 + 1)
         return deadline(self.start, month_end(year, month)) if by else PeriodHit(Period.month(year, month))
 
+    def zh_months(self, m: re.Match[str]) -> PeriodHit:
+        first, last = int(m.group("m")), int(m.group("m2"))
+        if not 1 <= first <= last <= 12:
+            return PeriodHit(None)
+        year = self.y0 if first >= self.start.month else self.y0 + 1
+        return PeriodHit(Period(date(year, first, 1), month_end(year, last)))
+
     def next_quarter(self) -> PeriodHit:
         q, y = (self.q0 % 4) + 1, self.y0 + (1 if self.q0 == 4 else 0)
         return PeriodHit(Period.quarter(y, q))
@@ -134,6 +142,10 @@ def _zh_rules(r: _Resolver) -> list[tuple[str, Any]]:
         (f"{y4}年?(?:全年度?|整年|年度)", lambda m: PeriodHit(Period.year(int(m.group("y"))))),
         (f"{y4}年(?P<m>\\d{{1,2}})月{_END}?{_BEFORE}", lambda m: r.zh_month(m, by=True)),
         (f"{y4}年(?P<m>\\d{{1,2}})月(?:份)?", lambda m: r.zh_month(m, by=False)),
+        # Compact quarters: 2025/Q3, 2025-Q3, 25Q3, 3Q25.
+        (f"{y4}\\s*[/\\-]\\s*{q_core}", lambda m: r.quarter(m, by=False)),
+        (r"(?<![\d.])(?P<yy>\d{2})q(?P<q>[1-4])(?![0-9])", lambda m: r.quarter(_Short(m), by=False)),
+        (r"(?<![\d.a-z])(?P<q>[1-4])q(?P<yy>\d{2})(?![0-9])", lambda m: r.quarter(_Short(m), by=False)),
         (f"{y4}年?{q_core}{_END}?{_BEFORE}", lambda m: r.quarter(m, by=True)),
         (f"{y4}年?{q_core}", lambda m: r.quarter(m, by=False)),
         (f"{y4}年?{h_core}{_END}?{_BEFORE}", lambda m: r.half(m, by=True)),
@@ -153,6 +165,9 @@ def _zh_rules(r: _Resolver) -> list[tuple[str, Any]]:
         (f"{q}{_END}?{_BEFORE}", lambda m: r.quarter(m, by=True)),
         (f"{h}{_END}?{_BEFORE}", lambda m: r.half(m, by=True)),
         (f"(?<!\\d)(?P<m>\\d{{1,2}})月{_END}?{_BEFORE}", lambda m: r.zh_month(m, by=True)),
+        # 「7、8 月」: a run of months, the next such ones from the start.
+        ("(?<![\\d.])(?P<m>\\d{1,2})[,\\-~至到](?P<m2>\\d{1,2})月(?:份)?", r.zh_months),
+        ("(?<![\\d.])(?P<m>\\d{1,2})月(?:份)?", lambda m: r.zh_month(m, by=False)),
     ]
 
 
@@ -192,6 +207,9 @@ def _en_rules(r: _Resolver) -> list[tuple[str, Any]]:
          lambda m: r.half(_HalfMatch(1 if m.group("f") else 2))),
         (r"(?:in\s+|during\s+)?(?<![a-z0-9])h(?P<h>[12])(?![0-9])", lambda m: r.half(m)),
         (f"(?:in\\s+|during\\s+|for\\s+)(?P<mon>{MONTH_RE})\\.?\\s+(?P<y>20\\d{{2}})", lambda m: r.month_year(m, by=False)),
+        (f"(?:in\\s+|during\\s+|for\\s+)(?P<mon>{MONTH_RE})\\b(?!\\s*\\d)", lambda m: r.month_year(m, by=False)),
+        (f"\\b(?P<mon>{MONTH_RE})\\.?\\s+(?P<y>20\\d{{2}})\\b", lambda m: r.month_year(m, by=False)),
+        (r"\bfy\s?'?(?P<yy>\d{2})\b", lambda m: PeriodHit(Period.year(2000 + int(m.group("yy"))))),
         (r"(?:(?:in|for|during|over)\s+)?(?:the\s+)?(?:full[- ]year|fiscal\s+year|calendar\s+year|fy)\s*(?P<y>20\d{2})",
          lambda m: PeriodHit(Period.year(int(m.group("y"))))),
         (r"(?P<y>20\d{2})\s+(?:full[- ]year|as\s+a\s+whole)", lambda m: PeriodHit(Period.year(int(m.group("y"))))),
@@ -226,6 +244,19 @@ class _Ordinal:
         return {**self.m.groupdict(), "q": self.group("q")}
 
 
+class _Short:
+    """25Q3 / 3Q25: a two-digit year (20xx) read as a quarter's ``y``."""
+
+    def __init__(self, m: re.Match[str]) -> None:
+        self.m = m
+
+    def group(self, name: str) -> str:
+        return str(2000 + int(self.m.group("yy"))) if name == "y" else self.m.group(name)
+
+    def groupdict(self) -> dict[str, str | None]:
+        return {"q": self.m.group("q"), "y": self.group("y")}
+
+
 class _HalfMatch:
     """A stand-in match for "the first half" / "the second half" without a year."""
 
@@ -239,10 +270,13 @@ class _HalfMatch:
         return {"h": str(self.which), "y": None}
 
 
-def period_rules(start: date) -> list[tuple[re.Pattern[str], Any]]:
-    """(pattern, handler) pairs, most specific first; handlers return a :class:`PeriodHit`."""
+@lru_cache(maxsize=16)
+def period_rules(start: date) -> tuple[tuple[re.Pattern[str], Any], ...]:
+    """(pattern, handler) pairs, most specific first; handlers return a :class:`PeriodHit`.
+
+    Cached per start date: a workspace checks many sentences against the same start."""
     r = _Resolver(start)
-    return [*day_rules(start), *((re.compile(p), f) for p, f in (*_zh_rules(r), *_en_rules(r)))]
+    return (*day_rules(start), *((re.compile(p), f) for p, f in (*_zh_rules(r), *_en_rules(r))))
 
 
 def _name_years(text: str, start: date) -> str:

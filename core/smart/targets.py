@@ -95,6 +95,9 @@ def parse_target(goal: ParsedGoal, r: str, metric: Metric | None) -> None:
         # A bare year the period grammar did not read ("… of 2026") is never the target
         # when the sentence has another number.
         numbers = [n for n in numbers if not _year_like(n, r)] or numbers
+    # A number glued to a period word the grammar did not claim (「3 季」, 「7 月」, 3Q) is
+    # never a target: better no target (Measurable fails and says so) than a wrong one.
+    numbers = [n for n in numbers if not _period_like(n, r)]
     if not numbers:
         _target_without_number(goal, r, metric)
         return
@@ -130,6 +133,14 @@ def parse_target(goal: ParsedGoal, r: str, metric: Metric | None) -> None:
 def _year_like(number: Number, r: str) -> bool:
     written = r[number.start:number.end].strip().lstrip("+-")
     return bool(re.fullmatch(r"20\d{2}", written)) and number.unit is None and number.currency is None
+
+
+def _period_like(number: Number, r: str) -> bool:
+    written = r[number.start:number.end]
+    first = number.start + len(written) - len(written.lstrip())  # the match may start on a space
+    before = r[first - 1] if first > 0 else ""
+    after = r[number.end:number.end + 1]
+    return number.unit is None and (after in ("月", "季", "年", "q", "h") or before in ("q", "h"))
 
 
 def _target_without_number(goal: ParsedGoal, r: str, metric: Metric | None) -> None:
