@@ -21,7 +21,10 @@ TARGET_KINDS: tuple[str, ...] = (
 )
 Cadence = Literal["day", "week", "month", "quarter", "year", "period"]
 CADENCES: tuple[str, ...] = ("day", "week", "month", "quarter", "year", "period")
+# What a goal asks the metric to do: go up, go down, or reach / hold a level (a level can
+# also carry "increase" or "decrease" when the sentence says which way: "reduce churn to 3%").
 GoalDirection = Literal["increase", "decrease", "reach"]
+GOAL_DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "reach")
 
 # Months per cadence, to compare a weekly count with monthly history.
 MONTHS_PER_CADENCE: dict[str, float] = {
@@ -120,14 +123,27 @@ class ParsedGoal:
     baseline: float | None = None
     deadline: date | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # The date relative periods and year-less quarters were resolved from (the plan's start).
+    start: date | None = None
+    # Every metric a shared phrase can mean, when the business type did not decide (「訂閱數」).
+    metric_readings: tuple[str, ...] = ()
+    # Other targets the same words can mean (「成長 2 倍」: ×2 or +200%); never chosen silently.
+    alternatives: tuple[Target, ...] = ()
+    # What a number-less comparison is against: "last_year" for 「要比去年好」.
+    reference: str | None = None
+    # The sentence reports on a period (「去年營收成長了 30%」) rather than sets a goal.
+    review: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """SPEC §9's ``parsed`` shape."""
+        """SPEC §9's ``parsed`` shape, plus ``baseline`` (the sentence's own starting point,
+        metric units) and ``cadence`` (每月 → ``"month"``)."""
         return {
             "metric": self.metric,
             "direction": self.direction,
             "target": self.target.to_dict() if self.target else None,
             "period": self.period.to_dict() if self.period else None,
+            "baseline": _plain_number(self.baseline) if self.baseline is not None else None,
+            "cadence": self.cadence,
         }
 
 

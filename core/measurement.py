@@ -257,14 +257,45 @@ def choose(
     chosen: Mapping[str, str] | None = None,
     goal_sources: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, SourceChoice]:
-    """``rows`` of ``metric`` (and its parts) cut to its source of record, and the choice."""
+    """``rows`` of ``metric`` (and its parts) cut to its source of record, and the choice.
+
+    A rate whose parts no single source reports together — email revenue (Mailchimp) over
+    revenue (the shop), ad spend over new customers — takes each part from that part's own
+    source of record, pooled as one source so the ratio still counts only the months where
+    both parts exist.
+    """
+    available = sources_with_data(rows, metric)
+    m = load_catalog()[metric]
+    if m.aggregation == "ratio" and not available and not goal_sources and not rows.empty:
+        pooled = _pooled_parts(rows, m, business_type=business_type, chosen=chosen)
+        if pooled is not None:
+            return pooled
     choice = resolve_sources(
-        metric, sources_with_data(rows, metric), business_type=business_type,
+        metric, available, business_type=business_type,
         chosen_family=(chosen or {}).get(metric), goal_sources=goal_sources,
     )
     if rows.empty:
         return rows, choice
     return rows.loc[rows["source"].isin(choice.sources)], choice
+
+
+def _pooled_parts(
+    rows: pd.DataFrame, m: Any, *, business_type: str | None, chosen: Mapping[str, str] | None,
+) -> tuple[pd.DataFrame, SourceChoice] | None:
+    """A rate's numerator and denominator, each from its own source of record, as one source."""
+    picked = []
+    for part in (m.numerator, m.denominator):
+        part_rows, part_choice = choose(rows.loc[rows["metric"] == part], part, business_type=business_type,
+                                        chosen=chosen)
+        if part_choice.record is None or part_rows.empty:
+            return None
+        picked.append((part_rows, part_choice.record))
+    (num_rows, num), (den_rows, den) = picked
+    label = "+".join(dict.fromkeys((*num.sources, *den.sources)))
+    pooled = pd.concat([num_rows, den_rows], ignore_index=True)
+    pooled = pooled.assign(source=label)
+    record = Measurement(f"{num.family}/{den.family}", tuple(dict.fromkeys((*num.sources, *den.sources))))
+    return pooled, SourceChoice(record, (), "default")
 
 
 def counted(

@@ -116,10 +116,12 @@ def preview_kgi(
         business_type=ws.business_type,
         role="kgi",
         history=history,
-        baseline=overrides.get("baseline"),
+        baseline=kgi_baseline(goal, overrides),
         currency=ws.currency,
     )
-    if borrowed:
+    # A cadence ("每月新增 1 萬名追蹤者") is time-bound by itself (SPEC §6): the plan period only
+    # supplies its end, so T keeps its pass.
+    if borrowed and getattr(goal, "cadence", None) is None:
         result.criteria["time_bound"] = Criterion(
             "warn",
             t("plan.t_from_workspace", lang, start=goal.period.start.isoformat(),
@@ -129,10 +131,17 @@ def preview_kgi(
     return goal, result
 
 
+def kgi_baseline(goal: ParsedGoal, overrides: dict[str, Any]) -> float | None:
+    """The KGI's baseline: typed by the user, else the sentence's own starting point
+    (「從 80 萬提升到 100 萬」 → 800,000); ``None`` lets progress take it from the data."""
+    typed = overrides.get("baseline")
+    return typed if typed is not None else getattr(goal, "baseline", None)
+
+
 def save_kgi(engine: Engine, workspace_id: int, text: str, *, lang: str, **overrides: Any) -> Kgi:
     """Parse, check and store the workspace's KGI (one per workspace; saving replaces it)."""
     goal, result = preview_kgi(engine, workspace_id, text, lang, **overrides)
-    baseline = overrides.get("baseline")
+    baseline = kgi_baseline(goal, overrides)
     _check_number(baseline)
     with session_scope(engine) as session:
         kgi = session.exec(select(Kgi).where(Kgi.workspace_id == workspace_id)).first()

@@ -14,14 +14,15 @@ import streamlit as st
 from core.catalog import load_catalog
 from core.db import database_url, get_engine
 from core.errors import KgiError
-from core.goals import TARGET_KINDS
+from core.goals import TARGET_KINDS, ParsedGoal
 from core.i18n import t
 from core.models import Workspace
 from core.plans import clear_draft, get_plan, load_draft, preview_kgi, save_draft, save_kgi
 from core.progress import data_stamp
-from core.smart import SmartResult, parse_goal
+from core.smart import SmartResult, is_blank, parse_goal, understood_items
 from core.templates import business_type, kgi_examples
 from ui import state
+from ui.sources import baseline_hint
 from ui.units import (
     baseline_from_display,
     baseline_suffix,
@@ -38,6 +39,7 @@ from ui.widgets import (
     show_error,
     smart_cards,
     tr,
+    understood_panel,
 )
 
 DRAFT = "kgi"
@@ -130,17 +132,31 @@ def _follow_sentence() -> None:
     """The sentence changed: the fields follow what it says (the baseline is kept).
 
     Only what the sentence itself says: the plan period the check borrows for a sentence
-    without a deadline is not copied into the fields, or it would stop being flagged.
+    without a deadline is not copied into the fields, or it would stop being flagged. A
+    cleared sentence clears them (an empty sentence is a normal state, not an error).
     """
-    goal = parse_goal(ss.get("kgi_text", ""), lang, start=ws.period_start,
-                      business_type=ws.business_type)
+    goal = _understood(ss.get("kgi_text", ""))
+    if goal is None:
+        ss.update(kgi_metric=None, kgi_kind=None, kgi_value=None, kgi_start=None, kgi_end=None)
+        _save_draft()
+        return
     target = goal.target
     ss.kgi_metric = goal.metric
     ss.kgi_kind = target.kind if target else None
     ss.kgi_value = to_display(target.value, goal.metric, target.kind) if target else None
     ss.kgi_start = goal.period.start if goal.period else None
     ss.kgi_end = goal.period.end if goal.period else None
+    if goal.baseline is not None:  # 「從 80 萬提升到 100 萬」: the sentence's own starting point
+        ss.kgi_baseline = baseline_to_display(goal.baseline, goal.metric)
     _save_draft()
+
+
+def _understood(text: str | None) -> ParsedGoal | None:
+    """The sentence as the parser reads it, with the workspace's start and type (as `kgi smart
+    --start --type` does); ``None`` for a blank sentence."""
+    if is_blank(text):
+        return None
+    return parse_goal(str(text), lang, start=ws.period_start, business_type=ws.business_type)
 
 
 def _use_example(text: str) -> None:
@@ -205,6 +221,8 @@ st.text_input(
     live=True,
     max_chars=500,
 )
+_goal = _understood(ss.get("kgi_text", ""))
+understood_panel(understood_items(_goal, lang) if _goal is not None else None)
 
 with st.expander(tr("ui.kgi.fields"), expanded=True, icon=":material/tune:"):
     st.caption(tr("ui.kgi.fields_help"))
@@ -232,11 +250,16 @@ with st.expander(tr("ui.kgi.fields"), expanded=True, icon=":material/tune:"):
         key="kgi_baseline", value=None, step=1.0, format="%g", on_change=_save_draft,
         help=tr("ui.kgi.baseline_help"),
     )
+    saved_kgi = get_plan(engine, ws.id).kgi
+    if ss.get("kgi_baseline") is None and saved_kgi is not None and metric and saved_kgi.metric == metric:
+        hint = baseline_hint(ws.id, "kgi", saved_kgi.id, metric, ws.currency)
+        if hint:
+            st.caption(f":material/history: {hint}")
 
 st.subheader(tr("ui.kgi.check"), anchor=False)
-text = ss.get("kgi_text", "")
+text = ss.get("kgi_text", "") or ""
 result = None
-if text.strip():
+if not is_blank(text):
     try:
         result = _check(database_url(), ws.id, data_stamp(engine, ws.id), text, lang,
                         tuple(sorted(_overrides().items())))
@@ -257,6 +280,6 @@ elif saved is not None:
     st.caption(f":material/check: {tr('ui.kgi.is_saved')}")
 
 next_step(
-    tr("ui.kgi.next"), "kpis", key="kgi_next", on_click=_save, disabled=not text.strip(),
+    tr("ui.kgi.next"), "kpis", key="kgi_next", on_click=_save, disabled=is_blank(text),
     help=tr("ui.kgi.next_help"),
 )

@@ -179,6 +179,25 @@ def smart_cards(result: Any) -> None:
                 st.caption(f":material/lightbulb: {fix}")
 
 
+def understood_panel(items: list[tuple[str, str]] | None) -> None:
+    """What the parser understood (metric, target, period, baseline, cadence) beside the
+    sentence, so a misreading shows at a glance; a hint while there is no sentence."""
+    with st.container(border=True, key="smart_understood"):
+        st.caption(f":material/visibility: **{tr('smart.understood.title')}**")
+        if not items:
+            st.caption(tr("smart.understood.empty"))
+            return
+        sep = "：" if state.lang().startswith("zh") else ": "
+        st.markdown("  \n".join(f"**{label}**{sep}{_md_escape(value)}" for label, value in items))
+
+
+def _md_escape(text: str) -> str:
+    """A value as plain text in Markdown (a metric name or a sentence may hold * _ ` or $)."""
+    for ch in "\\`*_[]$<>#|~":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
 def smart_summary(result: Any) -> str:
     """One line: ``S ✓ · M ✓ · A ? · R ✓ · T ✓`` with words, for compact reviews."""
     criteria = _field(result, "criteria", {}) or {}

@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from core.catalog import BUSINESS_TYPES, load_catalog
+from core.catalog import BUSINESS_TYPES
 from core.errors import KgiError
 from core.i18n import t
-from core.smart import CRITERIA, check_smart, describe_target, detect_language, parse_goal
+from core.smart import CRITERIA, check_smart, detect_language, parse_goal, understood_items
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -57,22 +57,11 @@ def run(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001 - core.cli.Contex
 
 
 def _human(result, lang: str) -> list[str]:  # noqa: ANN001 - core.smart.SmartResult
-    goal = result.goal
-    catalog = load_catalog()
-    none = t("smart.cli.none", lang)
+    """The sentence, what was understood (the KGI page shows the same lines), then S M A R T."""
     sep = "：" if lang.startswith("zh") else ": "
-    metric = catalog.metrics.get(goal.metric or "")
-    lines = [
-        f"{t('smart.cli.goal', lang)}{sep}{goal.text}",
-        f"  {t('smart.cli.metric', lang)}{sep}" + (f"{metric.name(lang)} ({metric.key})" if metric else none),
-        f"  {t('smart.cli.direction', lang)}{sep}"
-        + (t(f"smart.direction.{goal.direction}", lang) if goal.direction else none),
-        f"  {t('smart.cli.target', lang)}{sep}"
-        + (describe_target(goal.target, metric, lang) if goal.target else none),
-        f"  {t('smart.cli.period', lang)}{sep}"
-        + (f"{goal.period.start.isoformat()} → {goal.period.end.isoformat()}" if goal.period else none),
-        "",
-    ]
+    lines = [f"{t('smart.cli.goal', lang)}{sep}{result.goal.text}"]
+    lines += [f"  {label}{sep}{value}" for label, value in understood_items(result.goal, lang)]
+    lines.append("")
     for key in CRITERIA:
         c = result.criteria[key]
         lines.append(f"{t(f'smart.letter.{key}', lang)}  [{t(f'smart.verdict.{c.verdict}', lang)}]  {c.reason}")

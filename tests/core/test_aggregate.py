@@ -101,6 +101,7 @@ EXPECTED: dict[str, tuple[float, float]] = {
     "churned_customers": (3, 1),
     "customers_at_start": (100, 110),
     "churn_rate": (0.03, 1 / 110),  # Σ churned / Σ customers at start
+    "cac": (1200 / 10, 100 / 1),  # Σ ad spend / Σ new customers
     "line_messages_delivered": (4000, 2000),
     "line_message_opens": (1400, 500),
     "line_open_rate": (0.35, 0.25),  # 1400/4000 (the mean of daily rates would be 0.367)

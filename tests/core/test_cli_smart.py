@@ -16,12 +16,13 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_reference_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = _run(capsys, "smart", "2024 年全年營收成長 30%", "--json")
+    code, out, err = _run(capsys, "smart", "2024 年全年營收成長 30%", "--start", "2024-01-01", "--json")
     assert code == 0 and err == ""
     data = json.loads(out)
     assert data["parsed"] == {"metric": "revenue", "direction": "increase",
                               "target": {"kind": "change_pct", "value": 30},
-                              "period": {"start": "2024-01-01", "end": "2024-12-31"}}
+                              "period": {"start": "2024-01-01", "end": "2024-12-31"},
+                              "baseline": None, "cadence": None}
     assert set(data) == {"parsed", "criteria"}
     for letter in ("specific", "measurable", "time_bound"):
         assert data["criteria"][letter]["verdict"] == "pass"
@@ -29,7 +30,7 @@ def test_reference_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_json_before_subcommand_and_type(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(capsys, "--json", "smart", "2024 年全年營收成長 30%", "--type", "ecommerce")
+    code, out, _ = _run(capsys, "--json", "smart", "2025 年全年營收成長 30%", "--type", "ecommerce")
     assert code == 0
     assert json.loads(out)["criteria"]["relevant"]["verdict"] == "pass"
 
@@ -55,12 +56,12 @@ def test_vague_goal_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_ambiguous_rate(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = _run(capsys, "smart", "Email 營收占比提升 30%", "--json")
     m = json.loads(out)["criteria"]["measurable"]
-    assert m["verdict"] == "warn" and "兩種讀法" in m["reason"]
+    assert m["verdict"] == "unknown" and "兩種讀法" in m["reason"]
 
 
 def test_lang_flag_overrides_sentence_language(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = _run(capsys, "smart", "Email 營收占比提升 30%", "--lang", "en")
-    assert "M Measurable  [CHECK]" in out and "ambiguous" in out
+    assert "M Measurable  [UNKNOWN]" in out and "ambiguous" in out
 
 
 def test_start_date_resolves_relative_period(capsys: pytest.CaptureFixture[str]) -> None:

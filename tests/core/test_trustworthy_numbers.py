@@ -218,3 +218,18 @@ def test_the_same_file_read_as_months_replaces_its_daily_reading(engine, shop) -
     # Read back as days: the newest reading wins again.
     put(engine, shop, "sheet", months("revenue", [100.0, 200.0]), "day", "books-again.csv")
     assert set(store.load_observations(engine, shop, ["revenue"])["granularity"]) == {"day"}
+
+
+def test_a_rate_whose_parts_come_from_two_tools_uses_each_parts_source_of_record(engine, shop) -> None:
+    """Email revenue share: email revenue from Mailchimp over revenue from the shop (GA4's
+    revenue is an alternative, never added), over the months where both exist."""
+    put(engine, shop, "mailchimp", months("email_revenue", [100.0, 300.0, 500.0]), "month", "mc.csv")
+    shop_months = [("2024-02-01", "revenue", 1000.0), ("2024-03-01", "revenue", 1000.0),
+                   ("2024-04-01", "revenue", 1000.0)]
+    put(engine, shop, "shopify_orders", shop_months, "month", "shop.csv")
+    put(engine, shop, "ga4", months("revenue", [9000.0, 9000.0]), "month", "ga4.csv")
+    set_plan(engine, shop, kpis=[("email_revenue_share", "level", 0.3)])
+    kpi = workspace_progress(engine, shop, as_of=date(2024, 3, 31), lang="en").kpis[0]
+    assert kpi.actual_to_date == pytest.approx((300 + 500) / 2000)  # February and March
+    assert kpi.sources == ["mailchimp", "shopify_orders"]
+    assert kpi.unmatched_months == 1  # January has email revenue but no shop revenue

@@ -209,13 +209,15 @@ def test_the_sentence_fills_the_fields_and_the_check(make_app: MakeApp, app_engi
     ws_id = _ecommerce(app_engine)
     at = make_app("zh-TW", ws_id).run()
     _visit(at, "kgi")
-    at.text_input(key="kgi_text").input("2024 年全年營收成長 30%").run()
+    # The workspace's own year (a past year's goal would be "over", issue 9).
+    year = get_workspace(app_engine, ws_id).period_start.year
+    at.text_input(key="kgi_text").input(f"{year} 年全年營收成長 30%").run()
     assert_clean(at)
     assert at.session_state["kgi_metric"] == "revenue"
     assert at.session_state["kgi_kind"] == "change_pct"
     assert at.session_state["kgi_value"] == 30
-    assert str(at.session_state["kgi_start"]) == "2024-01-01"
-    assert str(at.session_state["kgi_end"]) == "2024-12-31"
+    assert str(at.session_state["kgi_start"]) == f"{year}-01-01"
+    assert str(at.session_state["kgi_end"]) == f"{year}-12-31"
     text = page_text(at)
     assert text.count(t("ui.verdict.pass", "zh-TW")) >= 3  # S, M and T pass
 
