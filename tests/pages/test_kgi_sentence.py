@@ -73,6 +73,7 @@ def test_the_page_shows_what_was_understood(make_app: MakeApp, app_engine: Engin
     ("zh-TW", "114 年營業額要做到 1,500 萬"),
     ("en", "Raise conversion rate from 2% to 2.5% in H2"),
     ("en", "Increase orders 15% in Q4"),
+    ("zh-TW", "每月新增 5 千名追蹤者"),  # a cadence: time-bound by itself on the page as in the CLI
 ])
 def test_page_and_cli_give_the_same_answer(make_app: MakeApp, app_engine: Engine, lang: str, text: str,
                                            capsys: pytest.CaptureFixture[str]) -> None:
