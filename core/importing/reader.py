@@ -214,7 +214,10 @@ def _read(data: bytes, file_name: str, source: str, mapping: dict[str, str], max
 def _parsed_file(ctx: _Context, chosen: str, confidence: float, observations: pd.DataFrame) -> ParsedFile:
     if observations.empty and not ctx.rejected:
         raise KgiError("import.file.no_rows", file=ctx.file_name)
-    unmapped = unmapped_columns(ctx.columns, ctx.mapping)
+    # Order-export readers (Shopify, Shopee, …) choose their own columns (Total, Subtotal,
+    # status…) by design: a "looks like a metric" hint there would be a false alarm.
+    by_design = ctx.source.layout == "shopify_orders" or formats.reads_rows(ctx.source.layout)
+    unmapped = [] if by_design else unmapped_columns(ctx.columns, ctx.mapping)
     for column, metric in unmapped:
         ctx.warn("import.warn.unmapped_metric", column=column, metric_en=load_catalog()[metric].name("en"),
                  metric_zh=load_catalog()[metric].name("zh-TW"))

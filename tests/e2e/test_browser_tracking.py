@@ -38,6 +38,7 @@ from core.figure_notes import source_note
 from core.formatting import format_day, format_month, format_pct, format_value
 from core.i18n import t
 from core.levers import levers_for
+from core.plans import save_kgi
 from core.progress import gap_attribution, workspace_progress
 from core.store import actuals
 
@@ -407,3 +408,66 @@ def _check_monthly_figures(page: Any, db: Engine, ws_id: int, lang: str) -> None
             for row in rows:
                 shown = format_value(row["value"], catalog[metric].unit, lang, currency="TWD")
                 assert shown in cells, f"{name}: {metric} {row['period']} {shown!r} not in {cells[:400]!r}"
+
+
+# -- walk 3: the same revenue from two tools ---------------------------------------------------
+
+
+def shopify_orders_csv() -> bytes:
+    """A Shopify orders export for the same days as the GA4 file: one order a day, a line item
+    per row, totals on the order's first row only (its revenue differs from GA4's on purpose)."""
+    header = ("Name,Email,Financial Status,Paid at,Currency,Subtotal,Shipping,Taxes,Total,Created at,"
+              "Lineitem quantity,Lineitem name,Lineitem price,Billing Name")
+    lines = [header]
+    for i, day in enumerate(DAYS):
+        total = 2000 + 10 * i
+        lines.append(f"#{1001 + i},buyer{i}@example.invalid,paid,{day:%Y-%m-%d} 10:00:00 +0800,TWD,"
+                     f"{total:.2f},0.00,0.00,{total:.2f},{day:%Y-%m-%d} 10:00:00 +0800,1,凍頂烏龍 150g,"
+                     f"{total:.2f},Buyer {i}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_ga4_and_a_shop_export_show_one_revenue_with_its_source(
+    server: tuple[str, Path], new_page: Any, db: Engine,
+) -> None:
+    """A new user uploads a GA4 report and a shop export for the same months: the upload result
+    names the overlap with both figures, and the dashboard counts one revenue, source named."""
+    url, _folder = server
+    page = new_page("en")
+    try:
+        page.goto(url)
+        settle(page)
+        ws_id = _new_workspace(page, "Two tools tea")
+        nav(page, t("ui.nav.upload", "en"))
+        files = [{"name": "ga4.csv", "mimeType": "text/csv", "buffer": ga4_standard_csv()},
+                 {"name": "orders_export.csv", "mimeType": "text/csv", "buffer": shopify_orders_csv()}]
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files)
+        for item in files:
+            expect(page.get_by_role("heading", name=item["name"])).to_be_visible()
+        settle(page)
+        page.get_by_role("button", name=t("ui.upload.import.button", "en", count=2)).click()
+        settle(page)
+        expect(page.get_by_role("heading", name=t("ui.upload.result.title", "en"))).to_be_visible()
+        text = main_text(page)
+        assert "never added up" in text, "the upload result names the overlap"
+        shot(page, "t-two-tools-01-imported-en")
+
+        save_kgi(db, ws_id, "Revenue +30% in 2024", lang="en")
+        progress = workspace_progress(db, ws_id, lang="en")
+        kgi = progress.kgi
+        shop = sum(row["value"] for row in actuals(db, ws_id, "revenue", source="shopify_orders"))
+        ga4 = sum(row["value"] for row in actuals(db, ws_id, "revenue", source="ga4"))
+        assert kgi.actual_to_date == pytest.approx(shop) and shop != pytest.approx(ga4)
+        assert kgi.sources == ["shopify_orders"]
+        nav(page, t("ui.nav.dashboard", "en"))
+        settle(page)
+        text = main_text(page)
+        assert _metric_value(page, t("track.metric.actual", "en")) == format_value(
+            kgi.actual_to_date, kgi.unit, "en", progress.currency, short=True)
+        assert source_note(kgi, "en") in text
+        assert "Google Analytics 4 also measures Revenue" in text
+        no_traceback(page)
+        shot(page, "t-two-tools-02-dashboard-en")
+    except Exception:
+        shot(page, "failure-two-tools")
+        raise
