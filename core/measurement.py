@@ -323,6 +323,16 @@ def source_label(source: str, lang: str) -> str:
         return source
 
 
+def family_label(family: str, lang: str) -> str:
+    """``Ad platforms`` / 「廣告平台」 (the key itself for a source that is its own family)."""
+    from core.i18n import t
+
+    try:
+        return t(f"measurement.family.{family}", lang)
+    except KeyError:
+        return family
+
+
 def measurement_label(measurement: Measurement | None, lang: str) -> str:
     """``Meta 廣告管理員 + Google Ads``: the sources a figure counts, by their names."""
     if measurement is None or not measurement.sources:

@@ -12,7 +12,7 @@ from core.db import database_url
 from core.errors import KgiError
 from core.formatting import format_value
 from core.i18n import t
-from core.measurement import AUTO, family_order, measurement_label
+from core.measurement import AUTO, family_label, family_order, measurement_label
 from core.plans import data_baselines
 from core.progress import data_stamp
 from core.sources_of_record import workspace_sources
@@ -43,13 +43,6 @@ def baseline_hint(workspace_id: int, role: str, goal_id: int | None, metric: str
     lang = state.lang()
     return t("measurement.baseline_from_data", lang, value=format_value(value, unit, lang, currency),
              start=start, end=end)
-
-
-def _family_label(family: str) -> str:
-    try:
-        return t(f"measurement.family.{family}", state.lang())
-    except KeyError:
-        return family
 
 
 def _choose(workspace_id: int, metric: str, key: str) -> None:
@@ -86,7 +79,7 @@ def _choices(workspace_id: int, business_type: str, listed: list[Any], catalog: 
         options += [f for f in with_data if f not in options]
         st.selectbox(
             t("measurement.kpis.metric_choice", lang, metric=catalog[item.metric].name(lang)), options, key=key,
-            format_func=lambda f, auto=auto_label: auto if f == AUTO else _family_label(f),
+            format_func=lambda f, auto=auto_label: auto if f == AUTO else family_label(f, lang),
             on_change=_choose, args=(workspace_id, item.metric, key),
         )
         if choice.alternatives:

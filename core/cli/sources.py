@@ -13,7 +13,7 @@ from core.catalog import load_catalog
 from core.cli import Context
 from core.errors import KgiError
 from core.i18n import t
-from core.measurement import measurement_label
+from core.measurement import family_label, measurement_label
 from core.sources_of_record import workspace_sources
 from core.workspaces import get_workspace, set_source_of_record
 
@@ -26,14 +26,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _family_name(family: str, lang: str) -> str:
-    key = f"measurement.family.{family}"
-    try:
-        return t(key, lang)
-    except KeyError:
-        return family
-
-
 def run(args: argparse.Namespace, ctx: Context) -> int:
     engine = ctx.engine()
     ws = get_workspace(engine, args.workspace)
@@ -44,7 +36,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         set_source_of_record(engine, ws.id, metric.strip(), family.strip())
         if not ctx.as_json:
             print(t("measurement.cli.set", ctx.lang, metric=load_catalog()[metric.strip()].name(ctx.lang),
-                    family=_family_name(family.strip(), ctx.lang)))
+                    family=family_label(family.strip(), ctx.lang)))
     listed = workspace_sources(engine, ws.id)
     if ctx.as_json:
         ctx.print_json([item.to_dict() for item in listed])
