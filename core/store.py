@@ -562,9 +562,10 @@ def _rejected(file_name: str, source: str, error: KgiError) -> ImportResult:
 
 
 def _check_size(data: bytes, max_bytes: int) -> None:
+    from core.importing.limits import mb
+
     if len(data) > max_bytes:
-        raise KgiError("store.too_large", size_mb=round(len(data) / 1024 / 1024, 1),
-                       limit_mb=round(max_bytes / 1024 / 1024))
+        raise KgiError("store.too_large", size_mb=mb(len(data)), limit_mb=mb(max_bytes))
 
 
 def import_file(engine: Engine, workspace_id: int, data: bytes, file_name: str, *, source: str = "auto",
@@ -612,7 +613,7 @@ def _unchanged(engine: Engine, workspace_id: int, digest: str) -> ImportResult |
 def _read(engine: Engine, workspace_id: int, data: bytes, file_name: str, source: str,
           mapping: dict[str, str] | None, today: date | None, limit: int) -> tuple[ParsedFile, dict[str, str]]:
     """The parsed file and the column mapping it was read with (remembered, then given)."""
-    from core.importing import read_file
+    from core.importing.sandbox import read_file_isolated as read_file
 
     given = dict(mapping or {})
     used = {**(load_mapping(engine, workspace_id, source) if source != "auto" else {}), **given}
