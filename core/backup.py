@@ -54,6 +54,7 @@ import core
 from core.db import MIGRATIONS_DIR, session_scope
 from core.errors import KgiError
 from core.models import ColumnMapping, Draft, ImportBatch, Kgi, Kpi, Observation, Workspace
+from core.writequeue import begin_immediate, sqlite_writer
 
 FORMAT_NAME = "kgi-planner-backup"
 FORMAT_VERSION = 1
@@ -575,7 +576,7 @@ def _without_id(row: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 def _begin_write(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # wait for the write lock now, not mid-restore
+        begin_immediate(conn)  # wait (queue) for the write lock now, not mid-restore
 
 
 def _restore_small(conn: Connection, zf: zipfile.ZipFile, name: str) -> tuple[int, dict[int, int]]:
@@ -636,7 +637,7 @@ def restore_bytes(engine: Engine, data: bytes, *, new_name: str | None = None,
         _check_checksums(zf, manifest)
         _validate(zf)
         name = _clean_name(new_name if new_name is not None else manifest["workspace"]["name"])
-        with engine.connect() as conn:
+        with sqlite_writer(engine.dialect.name), engine.connect() as conn:
             try:
                 _begin_write(conn)
                 if _name_taken(conn, name):

@@ -34,8 +34,8 @@ from sqlalchemy.engine import Connection, Engine
 from core.aggregate import BY_VALUES, aggregate
 from core.catalog import load_catalog
 from core.errors import KgiError
-from core.i18n import t
 from core.models import ColumnMapping, ImportBatch, Observation, utcnow
+from core.writequeue import begin_immediate, sqlite_writer
 
 if TYPE_CHECKING:
     from core.importing import ParsedFile
@@ -99,10 +99,10 @@ class Problem:
     column: str | None = None
 
     def message(self, lang: str) -> str:
-        try:
-            return t(self.key, lang, **self.params)
-        except (KeyError, IndexError):  # a reader key we do not know: still say something
-            return self.key
+        """The message with its row, column and sheet filled in (never a bare key)."""
+        from core.importing.messages import render
+
+        return render(self.key, lang, self.row, self.column, self.params)
 
     def to_dict(self, lang: str) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "key": self.key, "message": self.message(lang)}
@@ -350,7 +350,7 @@ def _begin_write(conn: Connection, workspace_id: int) -> None:
     transaction, so two imports of overlapping files do not both insert the same live key.
     """
     if _is_sqlite(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediate(conn)
     elif conn.dialect.name == "postgresql":
         conn.execute(select(func.pg_advisory_xact_lock(0x4B47490000 + int(workspace_id))))
 
@@ -529,7 +529,7 @@ def store_parsed(engine: Engine, workspace_id: int, parsed: ParsedFile, file_byt
     if len(rows) == 0:
         raise KgiError("store.no_rows", file=parsed.file_name)
     source = str(parsed.source)[:SOURCE_MAX]
-    with engine.connect() as conn:
+    with sqlite_writer(engine.dialect.name), engine.connect() as conn:
         try:
             _begin_write(conn, workspace_id)
             existing = _live_batch_with_hash(conn, workspace_id, file_bytes_hash)

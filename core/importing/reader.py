@@ -23,6 +23,7 @@ from core.catalog import load_catalog, synonym_index
 from core.errors import KgiError
 from core.i18n import t
 from core.importing.decode import column_letter, decode
+from core.importing.messages import render
 from core.importing.sources import (
     Resolution,
     Source,
@@ -73,7 +74,7 @@ class RejectedRow:
     params: dict[str, Any] = field(default_factory=dict)
 
     def message(self, lang: str) -> str:
-        return t(self.key, lang, row=self.row, column=self.column or "", **self.params)
+        return render(self.key, lang, self.row, self.column, self.params)
 
 
 @dataclass
@@ -182,6 +183,7 @@ def _read(data: bytes, file_name: str, source: str, mapping: dict[str, str], max
     ctx.source = get_source(chosen)
     plans = [_plan(ctx, tb) for tb in _template_tables(ctx.source, tables)]
     usable = _usable_plans(ctx, plans)
+    ctx.many_sheets = len({p.table.sheet for p in usable if p.table.sheet}) > 1
     frames = [_parse(ctx, plan) for plan in usable]
     observations = _combine(ctx, frames)
     if observations.empty and not ctx.rejected:
@@ -232,6 +234,7 @@ class _Context:
     columns: list[ColumnInfo] = field(default_factory=list)
     currency: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    many_sheets: bool = False  # rows of several sheets: a rejected row names its sheet
 
     def warn(self, key: str, **params: Any) -> None:
         self.warnings.append(Message(key, params))
@@ -245,6 +248,8 @@ class _Context:
         room = MAX_DETAILED_REJECTIONS - len(self.rejected)
         for pos in positions[: max(room, 0)]:
             extra = dict(params)
+            if table.sheet and self.many_sheets:
+                extra["sheet"] = table.sheet
             if values is not None:
                 extra["value"] = _show(values.iloc[pos])
             self.rejected.append(RejectedRow(int(table.row_numbers[pos]), column, key, extra))
@@ -268,7 +273,7 @@ class _Column:
     currency: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: a plan holds a DataFrame
 class _Plan:
     table: RawTable
     columns: list[_Column]
@@ -447,7 +452,7 @@ def _usable_plans(ctx: _Context, plans: list[_Plan]) -> list[_Plan]:
         usable = ranked or usable
     for plan in plans:
         ctx.columns.extend(_column_infos(plan))
-        if plan not in usable and plan.table.sheet and len(plans) > 1:
+        if not any(plan is p for p in usable) and plan.table.sheet and len(plans) > 1:
             ctx.warn("import.warn.sheet_skipped", sheet=plan.table.sheet,
                      reason_en=t(f"import.reason.{plan.problem or 'duplicate'}", "en"),
                      reason_zh=t(f"import.reason.{plan.problem or 'duplicate'}", "zh-TW"))
