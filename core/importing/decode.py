@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from core.errors import KgiError
+from core.importing.guards import check_mixed_encoding
 from core.importing.limits import check_text_shape, check_workbook_zip, mb, too_big
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -122,6 +123,8 @@ def decode_text(data: bytes, file_name: str = "") -> tuple[str, str]:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
+            if encoding == "utf-8":
+                check_mixed_encoding(data, file_name)
             continue
         return _check_text(text, file_name), encoding
     return _check_text(data.decode("cp1252", errors="replace"), file_name), "cp1252"
@@ -234,12 +237,25 @@ def read_xlsx(data: bytes, file_name: str, max_bytes: int) -> list[SheetRows]:
     if expanded > max_bytes * ZIP_EXPANSION_LIMIT:
         raise KgiError("import.file.expands_too_far", file=file_name, size_mb=mb(expanded),
                        limit_mb=mb(max_bytes * ZIP_EXPANSION_LIMIT))
-    check_workbook_zip(archive, file_name)
+    errors = check_workbook_zip(archive, file_name)
     sheets = _calamine_sheets(data, file_name)
     scan = _FormulaScan(archive)
+    if any(errors.values()):
+        _put_error_cells(sheets, scan.paths(), errors)
     for sheet in sheets:
         sheet.formula_scan = functools.partial(scan.cells, sheet.name)
     return sheets
+
+
+def _put_error_cells(sheets: list[SheetRows], paths: dict[str, str],
+                     errors: dict[str, dict[tuple[int, int], str]]) -> None:
+    """Write error cells (``#DIV/0!``...) back into the rows: calamine gives them as empty,
+    and an empty number cell would drop its row without a word."""
+    for sheet in sheets:
+        found = errors.get(paths.get(sheet.name, ""), {})
+        for (row, col), text in found.items():
+            if row < len(sheet.rows) and col < len(sheet.rows[row]):
+                sheet.rows[row][col] = text
 
 
 def read_ole(data: bytes, file_name: str) -> list[SheetRows]:

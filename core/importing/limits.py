@@ -79,8 +79,12 @@ _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"')
 _WIDE_CELL = re.compile(rb'\br="([A-Z]{3,})(\d+)"')
 
 
-def check_workbook_zip(archive: zipfile.ZipFile, file_name: str) -> None:
-    """Refuse a workbook whose parts inflate too far or whose sheets reach too far."""
+def check_workbook_zip(archive: zipfile.ZipFile, file_name: str) -> dict[str, dict[tuple[int, int], str]]:
+    """Refuse a workbook whose parts inflate too far or whose sheets reach too far.
+
+    Returns the error cells found on the way (``#DIV/0!``, ``#N/A``...), per sheet part:
+    python-calamine reads them as empty cells, which would drop their rows unsaid.
+    """
     infos = archive.infolist()
     total = 0
     for info in infos:
@@ -96,8 +100,7 @@ def check_workbook_zip(archive: zipfile.ZipFile, file_name: str) -> None:
     if max(len(sheets), declared) > MAX_SHEETS:
         raise KgiError("import.file.too_many_sheets", file=file_name, count=max(len(sheets), declared),
                        limit=MAX_SHEETS)
-    for info in sheets:
-        _check_sheet_extent(archive, info, file_name)
+    return {info.filename: _check_sheet_extent(archive, info, file_name) for info in sheets}
 
 
 def _declared_sheet_count(archive: zipfile.ZipFile) -> int:
@@ -110,7 +113,8 @@ def _declared_sheet_count(archive: zipfile.ZipFile) -> int:
     return len(_SHEET_ENTRY.findall(archive.read(info)))
 
 
-def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str) -> None:
+def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+                        file_name: str) -> dict[tuple[int, int], str]:
     """Stream one sheet's XML: its last row, its widest column and how many cells it holds.
 
     Rows are scanned through their ``<row r=..>`` tags (one per row, cheap); columns only
@@ -137,6 +141,7 @@ def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file_na
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         raise KgiError("import.file.bad_workbook", file=file_name) from None
     extent.check(file_name)
+    return extent.errors
 
 
 class _Extent:
@@ -147,9 +152,17 @@ class _Extent:
         self.max_col = 0
         self.cells = 0
         self.far_col_ref = ""
+        self.errors: dict[tuple[int, int], str] = {}  # (0-based row, column) → error text
 
     def scan(self, scan: bytes) -> None:
         self.cells += scan.count(b"<c ") + scan.count(b":c ")
+        if b't="e"' in scan and len(self.errors) < MAX_ERROR_CELLS:
+            for match in _ERROR_CELL.finditer(scan):
+                ref = _REF_ATTR.search(match.group(1))
+                value = _VALUE.search(match.group(2))
+                if ref and value:
+                    key = (int(ref.group(2)) - 1, column_number(ref.group(1).decode("ascii")) - 1)
+                    self.errors[key] = value.group(1).decode("utf-8", "replace")[:40]
         for match in _ROW_REF.finditer(scan):
             row = int(match.group(1))
             # Rows come in order; a jump is checked for a value (calamine skips empty cells,
@@ -184,6 +197,12 @@ class _Extent:
             # A few cells spread over a huge range: a stray cell far below or right of the data.
             raise KgiError("import.file.far_cell_sparse", file=file_name, rows=f"{self.max_row:,}",
                            columns=self.max_col, cells=f"{self.cells:,}")
+
+
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
+_REF_ATTR = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+MAX_ERROR_CELLS = 100_000
 
 
 def _holds_value(scan: bytes, start: int, closing: bytes) -> bool:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core.importing.decode import Decoded, SheetRows
+from core.importing.guards import check_swallowed_rows
 from core.importing.limits import check_width
 from core.importing.sources import comparison_kind, known_header_names, norm, split_currency
 from core.importing.values import compact_date, parse_one_date
@@ -97,6 +98,7 @@ def text_grid(text: str, delimiter: str, file_name: str = "") -> pd.DataFrame:
         )
     except (pd.errors.ParserError, ValueError, csv.Error):
         grid = _python_grid(text, delimiter, file_name)
+    check_swallowed_rows(grid, text, delimiter, file_name)
     return grid.fillna("")
 
 

@@ -165,3 +165,92 @@ def test_calamine_on_a_far_cell_aborts_in_the_child_not_here() -> None:
     with pytest.raises(KgiError) as err:
         run_isolated(_calamine_sheets, hostile.far_cell_xlsx(), "far.xlsx", file_name="far.xlsx")
     assert err.value.key in ("import.safety.crashed", "import.safety.memory")
+
+
+# --- stored quietly though wrong: each becomes a rejected row or a refused file ----------
+
+
+def rejected(data: bytes, name: str) -> tuple[object, dict[int, str]]:
+    parsed = read_file(data, name, today=TODAY)
+    for row in parsed.rejected:
+        for lang in ("en", "zh-TW"):
+            text = row.message(lang)
+            assert str(row.row) in text and "{" not in text and "import." not in text
+    return parsed, {row.row: row.key for row in parsed.rejected}
+
+
+CSV_VALUES = (b"Date,Campaign,Sessions\n2024-01-01,A,TRUE\n2024-01-02,A,5\n2024-01-03,A,1e308\n"
+              b"2024-01-04,A,1e309\n2024-01-05,A,#DIV/0!\n2024-01-06,A,#N/A\n2024-01-07,A,inf\n"
+              b"2024-01-08,A,#VALUE!\n2024-01-09,A,false\n2024-01-10,A,-\n")
+
+
+def test_bad_values_in_a_csv_are_rejected_rows_with_their_reason() -> None:
+    parsed, keys = rejected(CSV_VALUES, "values.csv")
+    assert keys == {
+        2: "import.row.boolean", 4: "import.row.value_too_large", 5: "import.row.value_too_large",
+        6: "import.row.error_cell", 7: "import.row.error_cell", 8: "import.row.value_too_large",
+        9: "import.row.error_cell", 10: "import.row.boolean",
+    }
+    assert parsed.observations["value"].tolist() == [5.0]  # "-" (no data) stays a blank, not a row
+    by_row = {r.row: r for r in parsed.rejected}
+    assert by_row[6].message("en") == ("Row 6: Sessions holds the spreadsheet error “#DIV/0!”, not a figure; "
+                                       "the row was left out. Fix the formula in the source sheet and export again.")
+    assert "1e308" in by_row[4].message("zh-TW") and "10^15" in by_row[4].message("zh-TW")
+
+
+def test_bad_values_in_a_workbook_are_rejected_rows() -> None:
+    import builders
+
+    data = builders.xlsx({"S": [["Date", "Campaign", "Sessions"], ["2024-01-01", "A", True],
+                                ["2024-01-02", "A", 5], ["2024-01-03", "A", "#DIV/0!"], ["2024-01-04", "A", 1e308],
+                                ["2024-01-05", "A", False]]})
+    parsed, keys = rejected(data, "values.xlsx")
+    assert keys == {2: "import.row.boolean", 4: "import.row.error_cell", 5: "import.row.value_too_large",
+                    6: "import.row.boolean"}
+    assert parsed.observations["value"].tolist() == [5.0]
+
+
+@pytest.mark.parametrize("written", ["1900-01-01", "1911-01-01", "1989-12-31", "2101-01-01"])
+def test_dates_outside_1990_to_2100_are_rejected(written: str) -> None:
+    data = f"Date,Sessions\n{written},1\n2024-01-02,5\n".encode()
+    parsed, keys = rejected(data, "dates.csv")
+    assert keys == {2: "import.row.date_out_of_range"} or keys == {2: "import.row.future_date"}
+    assert parsed.observations["value"].tolist() == [5.0]
+
+
+def test_roc_year_zero_is_not_stored_as_1911() -> None:
+    parsed, keys = rejected("日期,工作階段\n000/01/01,1\n113/01/02,5\n".encode(), "roc.csv")
+    assert keys == {2: "import.row.date_out_of_range"}
+    assert parsed.observations["date"].min().year == 2024
+
+
+def test_mixed_utf8_and_big5_is_refused_never_mojibake() -> None:
+    data = "Date,Campaign,Sessions\n2024-01-01,春季,1\n".encode() + "2024-01-02,夏季,5\n".encode("cp950")
+    error = refused(data, "mixed.csv")
+    assert error.key == "import.file.mixed_encoding"
+    assert error.params["utf8_line"] == 2 and error.params["big5_line"] == 3
+    assert "Big5" in error.message("zh-TW")
+
+
+def test_whole_big5_file_still_reads() -> None:
+    data = "日期,活動,工作階段\n2024-01-01,春季,1\n2024-01-02,夏季,5\n".encode("cp950")
+    parsed = read_file(data, "big5.csv", today=TODAY)
+    assert set(parsed.observations["dimension"]) == {"春季", "夏季"}
+
+
+def unclosed_quote_csv(closed_later: bool) -> bytes:
+    rows = "\n".join(f"2024-01-{d:02d},C{d},{d}" for d in range(2, 30))
+    tail = '\n2024-01-30,"x",3\n' if closed_later else "\n"
+    return ('Date,Campaign,Sessions\n2024-01-01,"Oops,1\n' + rows + tail).encode()
+
+
+@pytest.mark.parametrize("closed_later", [False, True])
+def test_an_unclosed_quote_swallowing_rows_is_refused_with_its_line(closed_later: bool) -> None:
+    error = refused(unclosed_quote_csv(closed_later), "quote.csv")
+    assert error.key == "import.file.unclosed_quote" and error.params["line"] == 2
+    assert "line 2" in error.message("en") and "第 2 行" in error.message("zh-TW")
+
+
+def test_a_quoted_label_over_two_lines_is_still_fine() -> None:
+    parsed = read_file(b'Date,Campaign,Sessions\n2024-01-01,"two\nlines",1\n2024-01-02,B,2\n', "ok.csv", today=TODAY)
+    assert parsed.observations["value"].sum() == 3

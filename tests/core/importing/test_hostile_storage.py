@@ -109,3 +109,57 @@ def test_two_imports_at_once_in_one_process_both_land(tmp_path: Path) -> None:
         th.join()
     assert sorted(r.status for r in results) == ["imported", "imported"]
     eng.dispose()
+
+
+def _stored_labels(engine: Engine, ws: int) -> set[str]:
+    return set(load_observations(engine, ws)["dimension"])
+
+
+def test_nul_and_control_characters_are_stripped_the_same_on_both_backends(engine: Engine) -> None:
+    ws = create_workspace(engine, "Nul", "ecommerce").id
+    # Past the first 8,000 bytes (a NUL at the start means a binary file, refused whole).
+    pad = "".join(f"2024-0{m}-{d:02d},Campaign number {k},{d}\n" for m in (1, 2, 3) for d in range(1, 28)
+                  for k in range(4))
+    data = ("Date,Campaign,Sessions\n" + pad + "2024-03-01,Spring\x00Sale,1\n2024-03-02,Bell\x07,2\n").encode()
+    assert data.index(b"\x00") > 8000
+    result = import_file(engine, ws, data, "nul.csv", today=TODAY)
+    assert result.status == "imported", [p.message("en") for p in result.errors]
+    labels = _stored_labels(engine, ws)
+    assert {"SpringSale", "Bell"} <= labels
+    assert not any("\x00" in label or "\x07" in label for label in labels)
+    assert any(w.key == "import.warn.control_removed" for w in result.warnings)
+
+
+@pytest.mark.parametrize("mapping", [None, {"Contact": "@dimension"}])
+def test_email_addresses_as_labels_are_never_stored(engine: Engine, mapping: dict | None) -> None:
+    ws = create_workspace(engine, "Mail", "ecommerce").id
+    header = "Date,Campaign,Sessions" if mapping is None else "Date,Contact,Sessions"
+    data = (f"{header}\n2024-01-01,jo@example.com,1\n2024-01-01,mary.chen@shop.com.tw,2\n"
+            "2024-01-02,Spring sale,3\n").encode()
+    result = import_file(engine, ws, data, "mail.csv", today=TODAY, mapping=mapping)
+    assert result.status == "imported", [p.message("en") for p in result.errors]
+    labels = _stored_labels(engine, ws)
+    assert not any("@" in label for label in labels)
+    assert len([label for label in labels if label.startswith("email-")]) == 2
+    warning = next(w for w in result.warnings if w.key == "import.warn.emails_masked")
+    assert "e-mail" in warning.message("en") and "電子郵件" in warning.message("zh-TW")
+
+
+def test_rejected_rows_are_stored_with_their_row_and_render_from_the_batch(engine: Engine) -> None:
+    from core.store import Problem, list_imports
+
+    ws = create_workspace(engine, "Rows", "ecommerce").id
+    data = b"Date,Campaign,Sessions\n2024-01-01,A,1e309\n2024-01-02,A,5\n1900-01-01,A,2\n2024-01-03,A,#N/A\n"
+    result = import_file(engine, ws, data, "rows.csv", today=TODAY)
+    assert result.status == "imported"
+    [batch] = list_imports(engine, ws)
+    messages = sorted(Problem.from_json(e).message("en") for e in batch.errors)
+    assert messages == [
+        "Row 2: “1e309” in Sessions is too large to be a real figure (the limit is ±10^15); the row was left out.",
+        "Row 4: the date “1900-01-01” in Date is outside 1990–2100, so it cannot be a date of these figures; "
+        "the row was left out.",
+        "Row 5: Sessions holds the spreadsheet error “#N/A”, not a figure; the row was left out. "
+        "Fix the formula in the source sheet and export again.",
+    ]
+    sessions = load_observations(engine, ws)
+    assert sessions["value"].tolist() == [5.0]
