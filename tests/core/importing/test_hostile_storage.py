@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 import threading
 import time
@@ -163,3 +164,111 @@ def test_rejected_rows_are_stored_with_their_row_and_render_from_the_batch(engin
     ]
     sessions = load_observations(engine, ws)
     assert sessions["value"].tolist() == [5.0]
+
+
+# --- backups ---------------------------------------------------------------------------------
+
+
+def _backup(engine: Engine) -> bytes:
+    from core import backup
+
+    ws = create_workspace(engine, "Backed up", "ecommerce").id
+    assert import_file(engine, ws, month_sheets(), "months.xlsx", today=TODAY).status == "imported"
+    return backup.backup_bytes(engine, ws)
+
+
+def _rezip(data: bytes, member: str, write, rows: int | None = None) -> bytes:
+    """The backup with ``member`` rewritten by ``write(fh)`` (streamed, so gigabytes of
+    inflated content cost no memory here); the manifest's row count set to ``rows``."""
+    import io
+    import json
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    manifest = json.loads(src.read("manifest.json"))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name in src.namelist():
+            if name == member:
+                with zf.open(name, "w", force_zip64=True) as fh:
+                    write(fh)
+            elif name != "manifest.json":
+                zf.writestr(name, src.read(name))
+        if rows is not None:
+            manifest["tables"][member.removesuffix(".jsonl")]["rows"] = rows
+        zf.writestr("manifest.json", json.dumps(manifest))
+    return out.getvalue()
+
+
+def _restore_error(engine: Engine, data: bytes) -> object:
+    from core import backup
+    from core.errors import KgiError
+
+    with pytest.raises(KgiError) as err:
+        backup.restore_bytes(engine, data, new_name="Restored")
+    for lang in ("en", "zh-TW"):
+        text = err.value.message(lang)
+        assert not re.search(r"\{\w+\}|backup\.[a-z_]+\b(?!\s)", text.replace("backup. ", "")), text
+    return err.value
+
+
+def test_a_backup_of_gigabytes_of_newlines_is_refused_before_inflating(engine: Engine) -> None:
+    def newlines(fh) -> None:
+        block = b"\n" * (16 * 1024 * 1024)
+        for _ in range(20):  # 320 MB of newlines, a few hundred KB zipped
+            fh.write(block)
+
+    data = _rezip(_backup(engine), "observation.jsonl", newlines)
+    started = time.perf_counter()
+    error = _restore_error(engine, data)
+    assert error.key == "backup.member_too_large" and error.params["member"] == "observation.jsonl"
+    assert time.perf_counter() - started < 30
+
+
+def test_a_backup_with_one_huge_line_is_refused(engine: Engine) -> None:
+    def one_line(fh) -> None:
+        block = b"x" * (16 * 1024 * 1024)
+        for _ in range(3):
+            fh.write(block)
+
+    data = _rezip(_backup(engine), "draft.jsonl", one_line, rows=100)
+    error = _restore_error(engine, data)
+    assert error.key == "backup.member_too_large" and error.params["member"] == "draft.jsonl"
+
+
+@pytest.mark.parametrize(("table", "field", "value"), [
+    ("workspace", "period_months", 100000),
+    ("workspace", "settings", {"on_track": "0.9"}),
+    ("workspace", "settings", {"thresholds": {"at_risk": 2, "on_track": 0.9}}),
+    ("observation", "value", 1e308),
+    ("observation", "granularity", "year"),
+])
+def test_restore_refuses_fields_out_of_range_naming_the_field(engine: Engine, table: str, field: str,
+                                                              value: object) -> None:
+    import io
+    import json
+    import zipfile
+
+    data = _backup(engine)
+    body = zipfile.ZipFile(io.BytesIO(data)).read(f"{table}.jsonl")
+    rows = [json.loads(line) for line in body.splitlines() if line.strip()]
+    rows[0][field] = value
+    new_body = b"".join(json.dumps(r).encode() + b"\n" for r in rows)
+
+    def write(fh) -> None:
+        fh.write(new_body)
+
+    import hashlib
+
+    patched = _rezip(data, f"{table}.jsonl", write)
+    src = zipfile.ZipFile(io.BytesIO(patched))
+    manifest = json.loads(src.read("manifest.json"))
+    manifest["tables"][table]["sha256"] = hashlib.sha256(new_body).hexdigest()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in src.namelist():
+            zf.writestr(name, json.dumps(manifest) if name == "manifest.json" else src.read(name))
+    error = _restore_error(engine, out.getvalue())
+    assert error.key == "backup.out_of_range"
+    assert error.params["field"].split(".")[0] == field and error.params["row"] == 1
+    assert field in error.message("en") and field in error.message("zh-TW")
