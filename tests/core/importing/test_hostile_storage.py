@@ -272,3 +272,36 @@ def test_restore_refuses_fields_out_of_range_naming_the_field(engine: Engine, ta
     assert error.key == "backup.out_of_range"
     assert error.params["field"].split(".")[0] == field and error.params["row"] == 1
     assert field in error.message("en") and field in error.message("zh-TW")
+
+
+# --- a database from a newer version --------------------------------------------------------
+
+
+def _mark_newer(engine: Engine) -> None:
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff99999999'"))
+
+
+def test_a_database_at_an_unknown_revision_is_explained(engine: Engine) -> None:
+    from core.db import DatabaseError
+
+    _mark_newer(engine)
+    with pytest.raises(DatabaseError) as err:
+        migrate(engine)
+    assert err.value.key == "db.newer_revision"
+    assert "newer KGI Planner" in err.value.message("en") and "升級" in err.value.message("zh-TW")
+
+
+def test_the_cli_says_upgrade_not_something_went_wrong(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from core.cli import main
+
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    eng = make_engine(url)
+    migrate(eng)
+    _mark_newer(eng)
+    eng.dispose()
+    code = main(["--db", url, "--lang", "en", "workspace", "list"])
+    err = capsys.readouterr().err
+    assert code != 0 and "newer KGI Planner" in err and "Something went wrong" not in err
