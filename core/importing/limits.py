@@ -186,7 +186,7 @@ class _Extent:
 
     def check(self, file_name: str) -> None:
         if self.max_col > MAX_COLUMNS:
-            raise KgiError("import.file.far_cell", file=file_name, cell=self.far_col_ref, limit=MAX_COLUMNS)
+            raise KgiError("import.file.far_cell", file=file_name, cell=self.far_col_ref, limit=f"{MAX_COLUMNS:,}")
         if self.max_row > MAX_ROWS:
             raise KgiError("import.file.too_many_rows", file=file_name, limit=f"{MAX_ROWS:,}")
         span = self.max_row * max(self.max_col, 1)
