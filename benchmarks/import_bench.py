@@ -116,7 +116,10 @@ def _import_child(file_path: str, db_path: str, queue: multiprocessing.Queue, is
     from core.store import file_hash, store_parsed
 
     if isolated:  # the app's path: the read runs in a limited child of this process
+        from core.importing.sandbox import last_read, warm_up
+
         read_file = read_file_isolated  # noqa: N806
+        warm_up()  # the app starts its forkserver once; each read then costs a fork
 
     url, ws_id = _fresh_db(Path(db_path))
     engine = make_engine(url)
@@ -131,7 +134,9 @@ def _import_child(file_path: str, db_path: str, queue: multiprocessing.Queue, is
     result = store_parsed(engine, ws_id, parsed, file_hash(data))
     done = time.perf_counter()
     engine.dispose()
-    peak_mb = max(_peak_rss_mb(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    peak_mb = _peak_rss_mb()
+    if isolated:  # the child that read the file is another process: its own peak counts too
+        peak_mb = max(peak_mb, getattr(last_read, "peak_mb", 0.0))
     queue.put({
         "seconds": done - started, "read": read_done - read_started, "store": done - read_done,
         "rows": result.rows, "status": result.status, "peak_mb": peak_mb,

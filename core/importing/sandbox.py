@@ -31,6 +31,8 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import popen_forkserver, spawn
+from multiprocessing.context import ForkServerProcess
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,7 @@ def isolation_enabled() -> bool:
     return os.environ.get("KGI_READ_ISOLATION", "1") != "0"
 
 
+last_read = threading.local()  # .peak_mb: the peak memory of this thread's last child read
 _context_lock = threading.Lock()
 _context: Any = None
 
@@ -104,14 +107,50 @@ def run_isolated(func: Callable[..., Any], *args: Any, file_name: str = "", limi
         call_path, result_path = Path(work, "call.pkl"), Path(work, "result.pkl")
         with call_path.open("wb") as fh:
             pickle.dump((target, args, kwargs), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        ctx = _mp_context()
-        proc = ctx.Process(target=_child, args=(str(call_path), str(result_path), limits), daemon=True)
+        _mp_context()  # the forkserver (shared by the process) preloads the readers
+        proc = _IsolatedProcess(target=_child, args=(str(call_path), str(result_path), limits), daemon=True)
         proc.start()
         proc.join(limits.wall_seconds)
         if proc.is_alive():
             _kill(proc)
             raise KgiError("import.safety.time", file=file_name, seconds=limits.wall_seconds)
         return _outcome(proc.exitcode, result_path, file_name, limits)
+
+
+class _Popen(popen_forkserver.Popen):
+    """The forkserver's Popen, minus one step: re-running the parent's main module.
+
+    multiprocessing makes each child import the parent's ``__main__`` again (as
+    ``__mp_main__``): for the app its launcher, for a script the whole script. Slow at best,
+    and the caller's code must not run in the child. The child needs only ``_child`` and the
+    readers, which the forkserver preloaded; so the main-module entries are left out of the
+    preparation data it receives (``popen_forkserver`` of Python 3.11-3.13).
+    """
+
+    def _launch(self, process_obj: Any) -> None:
+        original = spawn.get_preparation_data
+
+        def without_main(name: str) -> dict[str, Any]:
+            data = original(name)
+            data.pop("init_main_from_name", None)
+            data.pop("init_main_from_path", None)
+            return data
+
+        with _launch_lock:
+            spawn.get_preparation_data = without_main
+            try:
+                super()._launch(process_obj)
+            finally:
+                spawn.get_preparation_data = original
+
+
+class _IsolatedProcess(ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:  # noqa: N802 - multiprocessing's name
+        return _Popen(process_obj)
+
+
+_launch_lock = threading.Lock()
 
 
 def _kill(proc: Any) -> None:
@@ -124,7 +163,8 @@ def _outcome(exitcode: int | None, result_path: Path, file_name: str, limits: Li
     """The child's pickled answer, or the reason it gave none."""
     if exitcode == 0 and result_path.exists():
         with result_path.open("rb") as fh:
-            kind, value = pickle.load(fh)
+            kind, value, peak = pickle.load(fh)
+        last_read.peak_mb = peak
         if kind == "ok":
             return value
         if kind == "memory":
@@ -168,15 +208,39 @@ def _child(call_path: str, result_path: str, limits: Limits) -> None:
         answer = ("memory", None)
     except Exception as exc:  # sent back to be raised again in the parent
         answer = ("error", exc)
+    answer = (*answer, _peak_mb())
     try:
         _write(result_path, answer)
     except MemoryError:
-        _write(result_path, ("memory", None))
+        _write(result_path, ("memory", None, _peak_mb()))
     except (pickle.PicklingError, TypeError, AttributeError) as exc:
-        _write(result_path, ("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        _write(result_path, ("error", RuntimeError(f"{type(exc).__name__}: {exc}"), _peak_mb()))
 
 
-def _write(path: str, answer: tuple[str, Any]) -> None:
+def _peak_mb() -> float:
+    """This process's peak resident memory (``VmHWM``, which a fork does not inherit)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def warm_up() -> None:
+    """Start the forkserver now (it imports the readers once: a few seconds), so the first
+    upload does not wait for it. Safe to call more than once."""
+    if isolation_enabled():
+        run_isolated(_nothing)
+
+
+def _nothing() -> None:
+    return None
+
+
+def _write(path: str, answer: tuple[Any, ...]) -> None:
     tmp = path + ".part"
     with open(tmp, "wb") as fh:
         pickle.dump(answer, fh, protocol=pickle.HIGHEST_PROTOCOL)
