@@ -168,13 +168,19 @@ def _outcome(exitcode: int | None, result_path: Path, file_name: str, limits: Li
         if kind == "ok":
             return value
         if kind == "memory":
-            raise KgiError("import.safety.memory", file=file_name, limit_mb=limits.memory_mb)
+            raise KgiError("import.safety.memory", file=file_name, limit_mb=_mb(limits.memory_mb))
         raise value
     if exitcode == -signal.SIGXCPU:
         raise KgiError("import.safety.time", file=file_name, seconds=limits.cpu_seconds)
     if exitcode == -signal.SIGKILL:  # the kernel's OOM killer
-        raise KgiError("import.safety.memory", file=file_name, limit_mb=limits.memory_mb)
+        raise KgiError("import.safety.memory", file=file_name, limit_mb=_mb(limits.memory_mb))
     raise KgiError("import.safety.crashed", file=file_name, code=str(exitcode))
+
+
+def _mb(megabytes: int) -> str:
+    from core.importing.limits import MB, mb
+
+    return mb(megabytes * MB)
 
 
 def _set_limits(limits: Limits) -> None:

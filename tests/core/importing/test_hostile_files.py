@@ -141,7 +141,7 @@ def test_running_out_of_memory_is_a_clear_message() -> None:
     with pytest.raises(KgiError) as err:
         run_isolated(_allocate, file_name="big.xlsx", limits=Limits(memory_mb=1024, cpu_seconds=30, wall_seconds=60))
     assert err.value.key == "import.safety.memory"
-    assert "1024 MB" in err.value.message("en")
+    assert "1024.0 MB" in err.value.message("en")
 
 
 def test_a_runaway_is_killed_at_the_wall_clock_limit() -> None:

@@ -305,3 +305,19 @@ def test_the_cli_says_upgrade_not_something_went_wrong(tmp_path: Path, capsys: p
     code = main(["--db", url, "--lang", "en", "workspace", "list"])
     err = capsys.readouterr().err
     assert code != 0 and "newer KGI Planner" in err and "Something went wrong" not in err
+
+
+def test_kgi_import_of_dev_zero_is_refused_before_reading(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from core.cli import main
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    eng = make_engine(url)
+    migrate(eng)
+    create_workspace(eng, "CLI", "ecommerce")
+    eng.dispose()
+    started = time.perf_counter()
+    code = main(["--db", url, "--lang", "en", "import", "/dev/zero", "--workspace", "CLI"])
+    out = capsys.readouterr().out
+    assert code == 1 and "not a regular file" in out
+    assert time.perf_counter() - started < 10
