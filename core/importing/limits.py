@@ -16,10 +16,13 @@ Streamlit's upload limit uses.
 
 from __future__ import annotations
 
+import itertools
 import re
 import stat
 import zipfile
 from pathlib import Path
+
+import numpy as np
 
 from core.errors import KgiError
 
@@ -73,10 +76,14 @@ def read_capped(path: str | Path, max_bytes: int) -> bytes:
 # --- zip workbooks ------------------------------------------------------------------------
 
 _SHEET_ENTRY = re.compile(rb"<(?:\w+:)?sheet\b")
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+# Each pattern starts with a literal, so the regex engine skips ahead with a fast search:
+# a 200,000-row sheet is scanned in a fraction of calamine's own read time.
+_ROW_REF = re.compile(rb'<row [^>]*?\br="(\d+)"')
+_ROW_NUMBER = re.compile(rb'<row [^>]*?\br="(\d+)"')
+_NS_ROW_REF = re.compile(rb'<\w+:row [^>]*?\br="(\d+)"')  # prefixed tags (x:row), rare
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"')
 # A column of three or more letters (AAA = column 703 and beyond): rare in real exports.
-_WIDE_CELL = re.compile(rb'\br="([A-Z]{3,})(\d+)"')
+_WIDE_CELL = re.compile(rb' r="([A-Z]{3,})(\d+)"')
 
 
 def check_workbook_zip(archive: zipfile.ZipFile, file_name: str) -> dict[str, dict[tuple[int, int], str]]:
@@ -163,12 +170,33 @@ class _Extent:
                 if ref and value:
                     key = (int(ref.group(2)) - 1, column_number(ref.group(1).decode("ascii")) - 1)
                     self.errors[key] = value.group(1).decode("utf-8", "replace")[:40]
-        for match in _ROW_REF.finditer(scan):
+        if b":row " in scan or not self._rows_in_order(scan):
+            self._rows_one_by_one(scan)
+        self._columns(scan)
+
+    def _rows_in_order(self, scan: bytes) -> bool:
+        """The usual case in one vectorised step: row numbers that never jump far ahead."""
+        numbers = np.array(_ROW_NUMBER.findall(scan)).astype(np.int64)
+        if not len(numbers):
+            return True
+        before = np.maximum.accumulate(np.concatenate(([self.max_row], numbers[:-1])))
+        if (numbers > before + ROW_JUMP).any():
+            return False
+        self.max_row = max(self.max_row, int(numbers.max()))
+        return True
+
+    def _rows_one_by_one(self, scan: bytes) -> None:
+        rows = _ROW_REF.finditer(scan)
+        if b":row " in scan:
+            rows = itertools.chain(rows, _NS_ROW_REF.finditer(scan))
+        for match in rows:
             row = int(match.group(1))
             # Rows come in order; a jump is checked for a value (calamine skips empty cells,
             # and Excel often writes a styled empty cell far below the data).
             if row > self.max_row and (row <= self.max_row + ROW_JUMP or _holds_value(scan, match.end(), b"</row>")):
                 self.max_row = row
+
+    def _columns(self, scan: bytes) -> None:
         for match in _WIDE_CELL.finditer(scan):
             if _holds_value(scan, match.end(), b"</c>"):
                 self._column(match.group(1), match.group(2))
