@@ -51,9 +51,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import SQLModel
 
 import core
+from core.backup_checks import bad_field
 from core.db import MIGRATIONS_DIR, session_scope
 from core.errors import KgiError
+from core.importing.limits import mb
+from core.importing.sandbox import run_isolated
 from core.models import ColumnMapping, Draft, ImportBatch, Kgi, Kpi, Observation, Workspace
+from core.writequeue import begin_immediate, sqlite_writer
 
 FORMAT_NAME = "kgi-planner-backup"
 FORMAT_VERSION = 1
@@ -62,6 +66,12 @@ MAX_MANIFEST_BYTES = 1_000_000  # a manifest is a few hundred bytes; refuse to r
 READ_CHUNK = 5_000  # rows fetched per round trip while writing a backup
 INSERT_CHUNK = 5_000  # rows per executemany while restoring
 MAX_NAME_LENGTH = 200
+# Bounds checked before inflating (issue 11): one JSON line, one row of each table (with room
+# to spare: an observation line is about 200 bytes), and the whole backup inflated.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_ROW_BYTES = {"observation": 4_096, "column_mapping": 4_096, "kpi": 262_144, "kgi": 1_048_576,
+                 "workspace": 1_048_576, "import_batch": MAX_LINE_BYTES, "draft": MAX_LINE_BYTES}
+MAX_BACKUP_BYTES = 4 * 1024 * 1024 * 1024
 
 ProgressFn = Callable[[float], None]
 
@@ -428,14 +438,38 @@ def _member_lines(zf: zipfile.ZipFile, table: str) -> Iterator[bytes]:
     name = member_name(table)
     try:
         with zf.open(name) as stream:
-            yield from stream
+            while line := stream.readline(MAX_LINE_BYTES + 1):
+                if len(line) > MAX_LINE_BYTES:
+                    raise KgiError("backup.member_too_large", member=name, size_mb=mb(len(line)),
+                                   limit_mb=mb(MAX_LINE_BYTES))
+                yield line
     except KeyError as exc:
         raise KgiError("backup.missing_member", member=name) from exc
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise KgiError("backup.corrupted", member=name) from exc
 
 
+def _check_sizes(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
+    """Each member no larger than its row count allows, all together under a bound: checked
+    on the zip's directory, before anything is inflated (4 GiB of newlines, a 3 GiB line)."""
+    total = 0
+    for table in TABLES:
+        name = member_name(table)
+        try:
+            size = zf.getinfo(name).file_size
+        except KeyError as exc:
+            raise KgiError("backup.missing_member", member=name) from exc
+        allowed = (manifest["tables"][table]["rows"] + 1) * MAX_ROW_BYTES.get(table, MAX_LINE_BYTES)
+        if size > min(allowed, MAX_BACKUP_BYTES):
+            raise KgiError("backup.member_too_large", member=name, size_mb=mb(size),
+                           limit_mb=mb(min(allowed, MAX_BACKUP_BYTES)))
+        total += size
+    if total > MAX_BACKUP_BYTES:
+        raise KgiError("backup.member_too_large", member="*.jsonl", size_mb=mb(total), limit_mb=mb(MAX_BACKUP_BYTES))
+
+
 def _check_checksums(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
+    _check_sizes(zf, manifest)
     for table in TABLES:
         spec = manifest["tables"][table]
         digest = hashlib.sha256()
@@ -454,9 +488,14 @@ def _rows(zf: zipfile.ZipFile, table: str, *, trusted: bool = False) -> Iterator
     lines = (line for line in _member_lines(zf, table) if line.strip())
     for number, line in enumerate(lines, start=1):
         try:
-            yield _decode_row(table, line, trusted=trusted)
+            row = _decode_row(table, line, trusted=trusted)
         except _BadRow as bad:
             raise KgiError(bad.key, member=member_name(table), row=number, field=bad.field) from None
+        if not trusted:
+            field = bad_field(table, row)
+            if field is not None:
+                raise KgiError("backup.out_of_range", member=member_name(table), row=number, field=field)
+        yield row
 
 
 @dataclass
@@ -575,7 +614,7 @@ def _without_id(row: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 def _begin_write(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # wait for the write lock now, not mid-restore
+        begin_immediate(conn)  # wait (queue) for the write lock now, not mid-restore
 
 
 def _restore_small(conn: Connection, zf: zipfile.ZipFile, name: str) -> tuple[int, dict[int, int]]:
@@ -611,6 +650,19 @@ def _restore_observations(conn: Connection, zf: zipfile.ZipFile, new_ws: int, ba
         on_progress(1.0)
 
 
+BACKUP_LABEL = "backup.zip"  # how a backup is named in "could not be read safely" messages
+
+
+def validate_backup(data: bytes) -> dict[str, Any]:
+    """The whole file checked (manifest, sizes, checksums, every row and reference): its
+    manifest, or a ``KgiError``. ``restore_bytes`` runs this in a limited child process."""
+    with _open_zip(data) as zf:
+        manifest = _read_manifest(zf)
+        _check_checksums(zf, manifest)
+        _validate(zf)
+    return manifest
+
+
 def restore_bytes(engine: Engine, data: bytes, *, new_name: str | None = None,
                   on_progress: ProgressFn | None = None) -> Workspace:
     """Restore a backup file as a NEW workspace and return it.
@@ -631,12 +683,10 @@ def restore_bytes(engine: Engine, data: bytes, *, new_name: str | None = None,
         checked before anything is written, and the writes are one transaction: on any error
         the database is unchanged.
     """
+    manifest = run_isolated(validate_backup, data, file_name=BACKUP_LABEL)
     with _open_zip(data) as zf:
-        manifest = _read_manifest(zf)
-        _check_checksums(zf, manifest)
-        _validate(zf)
         name = _clean_name(new_name if new_name is not None else manifest["workspace"]["name"])
-        with engine.connect() as conn:
+        with sqlite_writer(engine.dialect.name), engine.connect() as conn:
             try:
                 _begin_write(conn)
                 if _name_taken(conn, name):

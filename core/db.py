@@ -16,7 +16,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session, create_engine
 
@@ -104,10 +104,26 @@ def migrate(engine: Engine) -> None:
         with engine.connect() as conn:
             cfg = alembic_config(engine)
             cfg.attributes["connection"] = conn
+            _refuse_unknown_revision(conn, cfg, engine)
             command.upgrade(cfg, "head")
             conn.commit()
     except OperationalError as exc:
         raise DatabaseError("db.unreachable", url=engine.url.render_as_string(hide_password=True)) from exc
+
+
+def _refuse_unknown_revision(conn: Connection, cfg: Config, engine: Engine) -> None:
+    """A database marked with a revision this version does not have was made (or upgraded)
+    by a newer KGI Planner: say so, instead of failing inside the migration tool."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = MigrationContext.configure(conn).get_current_heads()
+    known = {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
+    unknown = [rev for rev in current if rev not in known]
+    if unknown:
+        conn.rollback()
+        raise DatabaseError("db.newer_revision", revision=", ".join(unknown),
+                            url=engine.url.render_as_string(hide_password=True))
 
 
 @cache

@@ -34,10 +34,10 @@ from sqlalchemy.engine import Connection, Engine
 from core.aggregate import BY_VALUES, aggregate
 from core.catalog import load_catalog
 from core.errors import KgiError
-from core.i18n import t
 from core.measurement import counted
 from core.models import ColumnMapping, ImportBatch, Observation, utcnow
 from core.workspaces import get_workspace
+from core.writequeue import begin_immediate, sqlite_writer
 
 if TYPE_CHECKING:
     from core.importing import ParsedFile
@@ -101,12 +101,10 @@ class Problem:
     column: str | None = None
 
     def message(self, lang: str) -> str:
-        # A rejected row's message names its row and column: they are fields here, not params.
-        params = {"row": self.row if self.row is not None else "?", "column": self.column or "", **self.params}
-        try:
-            return t(self.key, lang, **params)
-        except (KeyError, IndexError):  # a reader key we do not know: still say something
-            return self.key
+        """The message with its row, column and sheet filled in (never a bare key)."""
+        from core.importing.messages import render
+
+        return render(self.key, lang, self.row, self.column, self.params)
 
     def to_dict(self, lang: str) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "key": self.key, "message": self.message(lang)}
@@ -363,7 +361,7 @@ def _begin_write(conn: Connection, workspace_id: int) -> None:
     transaction, so two imports of overlapping files do not both insert the same live key.
     """
     if _is_sqlite(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediate(conn)
     elif conn.dialect.name == "postgresql":
         conn.execute(select(func.pg_advisory_xact_lock(0x4B47490000 + int(workspace_id))))
 
@@ -565,7 +563,7 @@ def store_parsed(engine: Engine, workspace_id: int, parsed: ParsedFile, file_byt
     if len(rows) == 0:
         raise KgiError("store.no_rows", file=parsed.file_name)
     source = str(parsed.source)[:SOURCE_MAX]
-    with engine.connect() as conn:
+    with sqlite_writer(engine.dialect.name), engine.connect() as conn:
         try:
             _begin_write(conn, workspace_id)
             existing = _live_batch_with_hash(conn, workspace_id, file_bytes_hash)
@@ -601,9 +599,10 @@ def _rejected(file_name: str, source: str, error: KgiError) -> ImportResult:
 
 
 def _check_size(data: bytes, max_bytes: int) -> None:
+    from core.importing.limits import mb
+
     if len(data) > max_bytes:
-        raise KgiError("store.too_large", size_mb=round(len(data) / 1024 / 1024, 1),
-                       limit_mb=round(max_bytes / 1024 / 1024))
+        raise KgiError("store.too_large", size_mb=mb(len(data)), limit_mb=mb(max_bytes))
 
 
 def import_file(engine: Engine, workspace_id: int, data: bytes, file_name: str, *, source: str = "auto",
@@ -664,7 +663,7 @@ def _read(engine: Engine, workspace_id: int, data: bytes, file_name: str, source
           mapping: dict[str, str] | None, today: date | None, limit: int,
           granularity: str = "auto") -> tuple[ParsedFile, dict[str, str]]:
     """The parsed file and the column mapping it was read with (remembered, then given)."""
-    from core.importing import read_file
+    from core.importing.sandbox import read_file_isolated as read_file
 
     given = dict(mapping or {})
     used = {**(load_mapping(engine, workspace_id, source) if source != "auto" else {}), **given}

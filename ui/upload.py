@@ -23,10 +23,10 @@ from core.catalog import load_catalog
 from core.errors import KgiError
 from core.formatting import format_month, format_value
 from core.i18n import t
-from core.importing import ColumnInfo, ParsedFile, get_source, read_file, source_keys
-from core.importing.decode import decode
-from core.importing.sources import norm, resolve_column
-from core.importing.tables import find_tables
+from core.importing import ColumnInfo, ParsedFile, get_source, source_keys
+from core.importing.columns import raw_columns
+from core.importing.limits import mb
+from core.importing.sandbox import read_file_isolated
 from core.models import ImportBatch
 from core.store import (
     COLUMN_ROLES,
@@ -105,8 +105,8 @@ def _read_cached(digest: str, file_name: str, source: str, mapping: tuple[tuple[
     are not hashed again (``digest`` stands for them)."""
     del digest  # part of the cache key only
     try:
-        return read_file(_data, file_name, source=source, mapping=dict(mapping) or None,
-                         max_bytes=MAX_UPLOAD_BYTES, today=today, granularity=granularity)
+        return read_file_isolated(_data, file_name, source=source, mapping=dict(mapping) or None,
+                                  max_bytes=MAX_UPLOAD_BYTES, today=today, granularity=granularity)
     except KgiError as exc:
         return ReadFailure(exc.key, dict(exc.params))
 
@@ -140,8 +140,7 @@ def _read_upload(engine: Engine, workspace_id: int, blob: UploadedBlob, source: 
     applies, and the user's edits override it.
     """
     if len(blob.data) > MAX_UPLOAD_BYTES:
-        failure = ReadFailure("store.too_large", {"size_mb": round(len(blob.data) / 1024 / 1024, 1),
-                                                  "limit_mb": round(MAX_UPLOAD_BYTES / 1024 / 1024)})
+        failure = ReadFailure("store.too_large", {"size_mb": mb(len(blob.data)), "limit_mb": mb(MAX_UPLOAD_BYTES)})
         return FileRead(blob, source, None, failure, {}, [])
     first = _read(blob, source, load_mapping(engine, workspace_id, source) if source != "auto" else {})
     if isinstance(first, ReadFailure) and source == "auto":
@@ -173,31 +172,9 @@ def _read_upload(engine: Engine, workspace_id: int, blob: UploadedBlob, source: 
 
 @st.cache_data(show_spinner=False, max_entries=48)
 def _raw_columns(digest: str, file_name: str, source: str, _data: bytes) -> tuple[ColumnInfo, ...]:
-    """The columns of a file the reader refused as a whole, as far as they can be seen.
-
-    Each header is recognised the way the reader would (source columns, catalog synonyms,
-    date and PII names), so the mapping table starts from the same guesses.
-    """
+    """The columns of a file the reader refused as a whole (``core.importing.columns``)."""
     del digest  # part of the cache key only
-    try:
-        tables = [tb for tb in find_tables(decode(_data, file_name, MAX_UPLOAD_BYTES)) if tb.headers]
-    except KgiError:
-        return ()
-    spec = get_source(source if source != "auto" else FALLBACK_SOURCE)
-    infos: list[ColumnInfo] = []
-    for table in tables:
-        for index, (name, raw) in enumerate(zip(table.headers, table.raw_headers, strict=True)):
-            found = resolve_column(spec, raw)
-            role = {"breakdown": "dimension"}.get(found.role, found.role)
-            if role not in _ROLES or (role == "metric" and not found.metric):
-                role = "ignored"
-            samples = [] if role == "pii" else [
-                str(v) for v in table.data[index].head(50).tolist() if str(v).strip() and str(v) != "nan"
-            ][:3]
-            infos.append(ColumnInfo(name=name, normalized=norm(raw), metric=found.metric, role=role,
-                                    samples=samples, sheet=table.sheet,
-                                    note="import.note.unknown" if role == "ignored" else None))
-    return tuple(infos)
+    return raw_columns(_data, file_name, source, MAX_UPLOAD_BYTES)
 
 
 def _file_read(blob: UploadedBlob, source: str, result: ParsedFile | ReadFailure, used: dict[str, str],

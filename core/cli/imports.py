@@ -8,8 +8,16 @@ from pathlib import Path
 from core.cli import Context
 from core.errors import KgiError
 from core.i18n import t
+from core.importing.sandbox import read_path
 from core.models import ImportBatch
-from core.store import ImportResult, Problem, import_file, list_imports, undo_import
+from core.store import (
+    MAX_UPLOAD_BYTES,
+    ImportResult,
+    Problem,
+    import_file,
+    list_imports,
+    undo_import,
+)
 from core.workspaces import get_workspace
 
 MAX_ROWS_SHOWN = 20  # rejected rows printed per file; the JSON has them all
@@ -49,10 +57,11 @@ def parse_mappings(items: list[str]) -> dict[str, str]:
 
 
 def _read_bytes(path: str) -> bytes | KgiError:
+    """The file's bytes, or why not: only a regular file within the upload limit is read."""
     try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        return KgiError("store.cli.no_file", path=path, reason=exc.strerror or type(exc).__name__)
+        return read_path(Path(path), MAX_UPLOAD_BYTES)
+    except KgiError as exc:
+        return exc
 
 
 def run_import(args: argparse.Namespace, ctx: Context) -> int:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from core.errors import KgiError
+from core.importing.guards import check_mixed_encoding
+from core.importing.limits import check_text_shape, check_workbook_zip, mb, too_big
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -67,6 +69,7 @@ class Decoded:
     delimiter: str | None = None
     sheets: list[SheetRows] = field(default_factory=list)
     workbook_format: str | None = None  # "xlsx" | "xls"
+    file_name: str = ""
 
 
 # Any byte that is not white space, NUL or part of a byte-order mark: found at once in a real
@@ -79,21 +82,18 @@ def decode(data: bytes, file_name: str, max_bytes: int) -> Decoded:
     if not data or not _CONTENT_BYTE.search(data):
         raise KgiError("import.file.empty", file=file_name)
     if len(data) > max_bytes:
-        raise KgiError(
-            "import.file.too_big", file=file_name, size_mb=_mb(len(data)), limit_mb=_mb(max_bytes)
-        )
+        raise too_big(file_name, len(data), max_bytes)
     if data.startswith(ZIP_MAGIC) or data.startswith(EMPTY_ZIP_MAGIC):
-        return Decoded(kind="workbook", sheets=read_xlsx(data, file_name, max_bytes), workbook_format="xlsx")
+        return Decoded(kind="workbook", sheets=read_xlsx(data, file_name, max_bytes), workbook_format="xlsx",
+                       file_name=file_name)
     if data.startswith(OLE_MAGIC):
-        return Decoded(kind="workbook", sheets=read_ole(data, file_name), workbook_format="xls")
+        return Decoded(kind="workbook", sheets=read_ole(data, file_name), workbook_format="xls",
+                       file_name=file_name)
     text, encoding = decode_text(data, file_name)
     _reject_markup(text, file_name)
     text, delimiter = sniff_delimiter(text)
-    return Decoded(kind="text", text=text, encoding=encoding, delimiter=delimiter)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1_000_000:.1f}"
+    check_text_shape(text, delimiter, file_name)
+    return Decoded(kind="text", text=text, encoding=encoding, delimiter=delimiter, file_name=file_name)
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -123,6 +123,8 @@ def decode_text(data: bytes, file_name: str = "") -> tuple[str, str]:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
+            if encoding == "utf-8":
+                check_mixed_encoding(data, file_name)
             continue
         return _check_text(text, file_name), encoding
     return _check_text(data.decode("cp1252", errors="replace"), file_name), "cp1252"
@@ -233,14 +235,27 @@ def read_xlsx(data: bytes, file_name: str, max_bytes: int) -> list[SheetRows]:
         raise KgiError("import.file.zip_not_xlsx", file=file_name)
     expanded = sum(info.file_size for info in archive.infolist())
     if expanded > max_bytes * ZIP_EXPANSION_LIMIT:
-        raise KgiError(
-            "import.file.too_big", file=file_name, size_mb=_mb(expanded), limit_mb=_mb(max_bytes)
-        )
+        raise KgiError("import.file.expands_too_far", file=file_name, size_mb=mb(expanded),
+                       limit_mb=mb(max_bytes * ZIP_EXPANSION_LIMIT))
+    errors = check_workbook_zip(archive, file_name)
     sheets = _calamine_sheets(data, file_name)
     scan = _FormulaScan(archive)
+    if any(errors.values()):
+        _put_error_cells(sheets, scan.paths(), errors)
     for sheet in sheets:
         sheet.formula_scan = functools.partial(scan.cells, sheet.name)
     return sheets
+
+
+def _put_error_cells(sheets: list[SheetRows], paths: dict[str, str],
+                     errors: dict[str, dict[tuple[int, int], str]]) -> None:
+    """Write error cells (``#DIV/0!``...) back into the rows: calamine gives them as empty,
+    and an empty number cell would drop its row without a word."""
+    for sheet in sheets:
+        found = errors.get(paths.get(sheet.name, ""), {})
+        for (row, col), text in found.items():
+            if row < len(sheet.rows) and col < len(sheet.rows[row]):
+                sheet.rows[row][col] = text
 
 
 def read_ole(data: bytes, file_name: str) -> list[SheetRows]:

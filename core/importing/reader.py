@@ -24,7 +24,17 @@ from core.errors import KgiError
 from core.i18n import t
 from core.importing import formats
 from core.importing.decode import column_letter, decode
+from core.importing.guards import (
+    MAX_ABS_VALUE,
+    clean_label,
+    dates_out_of_range,
+    has_control,
+    has_email,
+    mask_emails,
+    value_problems,
+)
 from core.importing.hints import is_total_label, unmapped_columns
+from core.importing.messages import render
 from core.importing.periods import GRANULARITY_CHOICES, settle_granularity, year_context
 from core.importing.sources import (
     Resolution,
@@ -77,7 +87,7 @@ class RejectedRow:
     params: dict[str, Any] = field(default_factory=dict)
 
     def message(self, lang: str) -> str:
-        return t(self.key, lang, row=self.row, column=self.column or "", **self.params)
+        return render(self.key, lang, self.row, self.column, self.params)
 
 
 @dataclass
@@ -206,6 +216,7 @@ def _read(data: bytes, file_name: str, source: str, mapping: dict[str, str], max
     ctx.source = get_source(chosen)
     plans = [_plan(ctx, tb) for tb in _template_tables(ctx.source, tables)]
     usable = _usable_plans(ctx, plans)
+    ctx.many_sheets = len({p.table.sheet for p in usable if p.table.sheet}) > 1
     frames = [_parse(ctx, plan) for plan in usable]
     observations = _combine(ctx, frames)
     return _parsed_file(ctx, chosen, confidence, observations)
@@ -270,6 +281,7 @@ class _Context:
     columns: list[ColumnInfo] = field(default_factory=list)
     currency: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    many_sheets: bool = False  # rows of several sheets: a rejected row names its sheet
 
     def warn(self, key: str, **params: Any) -> None:
         self.warnings.append(Message(key, params))
@@ -283,6 +295,8 @@ class _Context:
         room = MAX_DETAILED_REJECTIONS - len(self.rejected)
         for pos in positions[: max(room, 0)]:
             extra = dict(params)
+            if table.sheet and self.many_sheets:
+                extra["sheet"] = table.sheet
             if values is not None:
                 extra["value"] = _show(values.iloc[pos])
             self.rejected.append(RejectedRow(int(table.row_numbers[pos]), column, key, extra))
@@ -298,7 +312,7 @@ class _Context:
 def _show(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    text = str(value)
+    text = clean_label(str(value))
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -313,7 +327,7 @@ class _Column:
     currency: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: a plan holds a DataFrame
 class _Plan:
     table: RawTable
     columns: list[_Column]
@@ -493,7 +507,7 @@ def _usable_plans(ctx: _Context, plans: list[_Plan]) -> list[_Plan]:
         usable = ranked or usable
     for plan in plans:
         ctx.columns.extend(_column_infos(plan))
-        if all(plan is not u for u in usable) and plan.table.sheet and len(plans) > 1:
+        if not any(plan is p for p in usable) and plan.table.sheet and len(plans) > 1:
             ctx.warn("import.warn.sheet_skipped", sheet=plan.table.sheet,
                      reason_en=t(f"import.reason.{plan.problem or 'duplicate'}", "en"),
                      reason_zh=t(f"import.reason.{plan.problem or 'duplicate'}", "zh-TW"))
@@ -682,7 +696,7 @@ def parse_wide(ctx: _Context, plan: _Plan) -> pd.DataFrame:
     dates, granularity = parse_date_column(ctx, plan, ok)
     ok &= dates.notna().to_numpy()
     values = parse_metric_columns(ctx, plan, ok)
-    dimension = dimension_values(plan)
+    dimension = dimension_values(plan, ctx)
     _warn_rates(ctx, plan)
     frame = pd.DataFrame({"date": dates, "dimension": dimension})
     for key, series in values.items():
@@ -733,10 +747,19 @@ def parse_date_column(ctx: _Context, plan: _Plan, ok: np.ndarray) -> tuple[pd.Se
     future = ok & (dates > pd.Timestamp(ctx.today)).to_numpy()
     ctx.reject(table, np.flatnonzero(future), col.name, "import.row.future_date", raw,
                today=ctx.today.isoformat())
+    future |= _reject_out_of_range(ctx, table, col, dates, ok & ~future, raw)
     granularity = _check_range_end(ctx, plan, dates, ok, granularity)
     invalid = missing | bad | mixed | future | uncached
     dates[invalid] = pd.NaT
     return dates, granularity
+
+
+def _reject_out_of_range(ctx: _Context, table: RawTable, col: _Column, dates: pd.Series, ok: np.ndarray,
+                         raw: pd.Series) -> np.ndarray:
+    """Rows dated before 1990 or after 2100 (ROC year 0 is 1911): rejected, not stored."""
+    outside = ok & dates_out_of_range(dates)
+    ctx.reject(table, np.flatnonzero(outside), col.name, "import.row.date_out_of_range", raw)
+    return outside
 
 
 def _uncached_rows(table: RawTable, column: int, empty: np.ndarray) -> np.ndarray:
@@ -837,6 +860,10 @@ def parse_metric_columns(ctx: _Context, plan: _Plan, ok: np.ndarray) -> dict[str
         result = parse_numbers(raw, decimal=decimal, percent=_percent_mode(ctx, plan, col))
         if result.currency:
             ctx.currency = ctx.currency or result.currency
+        for wrong, reason in value_problems(raw, result.values, result.bad):
+            wrong &= ok
+            ctx.reject(table, np.flatnonzero(wrong), col.name, reason, raw)
+            ok &= ~wrong
         bad = ok & result.bad.to_numpy()
         ctx.reject(table, np.flatnonzero(bad), col.name, "import.row.not_a_number", raw)
         ok &= ~bad
@@ -863,7 +890,22 @@ def _currency_columns(plan: _Plan) -> list[_Column]:
     return [c for c in plan.columns if c.normalized in names]
 
 
-def dimension_values(plan: _Plan) -> pd.Series:
+def _safe_labels(ctx: _Context | None, column: str, texts: list[str]) -> list[str]:
+    """Labels without control characters and without e-mail addresses, said so."""
+    control = [i for i, text in enumerate(texts) if has_control(text)]
+    for i in control:
+        texts[i] = clean_label(texts[i]).strip()
+    emails = [i for i, text in enumerate(texts) if has_email(text)]
+    for i in emails:
+        texts[i] = mask_emails(texts[i])
+    if ctx is not None and control:
+        ctx.warn("import.warn.control_removed", column=column, count=len(control))
+    if ctx is not None and emails:
+        ctx.warn("import.warn.emails_masked", column=column, count=len(emails))
+    return texts
+
+
+def dimension_values(plan: _Plan, ctx: _Context | None = None) -> pd.Series:
     """The dimension label of every row, categorical: a few hundred campaigns over 200,000
     rows, so duplicates, grouping and the melt work on their codes, not on the strings."""
     n = len(plan.table.data)
@@ -871,7 +913,9 @@ def dimension_values(plan: _Plan) -> pd.Series:
         return pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int64), [""]))
     raw = plan.table.data[plan.dimension.index]
     codes, uniques = plan.table.distinct(plan.dimension.index)
-    texts = [("" if _blank(u) else str(u).strip())[:MAX_DIMENSION_LENGTH] for u in uniques] + [""]
+    texts = _safe_labels(ctx, plan.dimension.name,
+                         [("" if _blank(u) else str(u).strip()) for u in uniques])
+    texts = [text[:MAX_DIMENSION_LENGTH] for text in texts] + [""]
     # Cells that differ only in spaces or beyond the length limit share one label.
     relabel, labels = pd.factorize(np.array(texts, dtype=object))
     row_codes = relabel[np.where(codes < 0, len(uniques), codes)]
@@ -1071,6 +1115,11 @@ def _combine(ctx: _Context, frames: list[pd.DataFrame]) -> pd.DataFrame:
     combined = combined.assign(
         date=combined["date"].astype("datetime64[ns]"), value=combined["value"].astype("float64")
     )
+    # Every layout's values, once more: a non-finite or absurd value is left out, said so.
+    unreal = ~(combined["value"].abs() < MAX_ABS_VALUE) & combined["value"].notna()
+    if unreal.any():
+        ctx.warn("import.warn.values_dropped", count=int(unreal.sum()))
+        combined = combined[~unreal]
     return combined.reset_index(drop=True)
 
 

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from core.importing.decode import Decoded, SheetRows
+from core.importing.guards import check_swallowed_rows
+from core.importing.limits import check_width
 from core.importing.sources import comparison_kind, known_header_names, norm, split_currency
 from core.importing.values import compact_date, parse_one_date
 
@@ -78,7 +80,7 @@ class RawTable:
 # --- grids --------------------------------------------------------------------------------
 
 
-def text_grid(text: str, delimiter: str) -> pd.DataFrame:
+def text_grid(text: str, delimiter: str, file_name: str = "") -> pd.DataFrame:
     """Every record of a CSV/TSV text as strings ("" for blank), blank lines kept."""
     width = _sample_width(text, delimiter) + PAD_COLUMNS
     try:
@@ -95,7 +97,8 @@ def text_grid(text: str, delimiter: str) -> pd.DataFrame:
             engine="c",
         )
     except (pd.errors.ParserError, ValueError, csv.Error):
-        grid = _python_grid(text, delimiter)
+        grid = _python_grid(text, delimiter, file_name)
+    check_swallowed_rows(grid, text, delimiter, file_name)
     return grid.fillna("")
 
 
@@ -109,10 +112,11 @@ def _sample_width(text: str, delimiter: str) -> int:
         return head.count(delimiter) + 1
 
 
-def _python_grid(text: str, delimiter: str) -> pd.DataFrame:
+def _python_grid(text: str, delimiter: str, file_name: str = "") -> pd.DataFrame:
     """Tolerant fallback for very ragged files: the csv module, rows padded to equal width."""
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
     width = max((len(r) for r in rows), default=1)
+    check_width(width, file_name)
     return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
 
 
@@ -142,7 +146,7 @@ def rows_grid(rows: list[list[Any]]) -> pd.DataFrame:
 
 def find_tables(decoded: Decoded) -> list[RawTable]:
     if decoded.kind == "text":
-        grid = text_grid(decoded.text or "", decoded.delimiter or ",")
+        grid = text_grid(decoded.text or "", decoded.delimiter or ",", decoded.file_name)
         return tables_in_grid(grid, sheet=None, workbook=False)
     tables: list[RawTable] = []
     for sheet in decoded.sheets:

@@ -426,9 +426,10 @@ def test_every_backup_message_exists_in_both_languages() -> None:
     from core.i18n import messages
 
     keys = [k for k in messages() if k.startswith("backup.")]
-    assert len(keys) == 14
+    assert len(keys) == 16
     params = {"member": "kpi.jsonl", "row": 2, "field": "metric", "expected": 2, "found": 3, "name": "A",
-              "suggestion": "A (2)", "version": 2, "supported": 1, "app_version": "9.0", "revision": "0099"}
+              "suggestion": "A (2)", "version": 2, "supported": 1, "app_version": "9.0", "revision": "0099",
+              "size_mb": "1.0", "limit_mb": "0.5"}
     for key in keys:
         en, zh = KgiError(key, **params).message("en"), KgiError(key, **params).message("zh-TW")
         assert "{" not in en and "{" not in zh and en != zh
