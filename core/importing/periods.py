@@ -36,6 +36,15 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _ROC_YEAR = re.compile(r"(?<!\d)(?:民國\s*)?(1[01]\d)\s*年")
 
 
+# The message saying why rows were read as they were, per granularity the labels gave
+# (spelled out, so every key the code can use is visible to the message-key test).
+_LABEL_BASIS = {
+    "month": "import.granularity.basis.labels_month",
+    "week": "import.granularity.basis.labels_week",
+    "day": "import.granularity.basis.labels_day",
+}
+
+
 def year_context(table: RawTable) -> int | None:
     """The year a sheet's title or name states, for month labels written without one (「1月」).
 
@@ -67,7 +76,7 @@ def settle_granularity(parsed: ParsedFile, requested: str = "auto") -> ParsedFil
     kinds = set(given.unique())
     if kinds != {"day"}:
         meta["granularity"] = given.mode().iloc[0] if len(kinds) > 1 else kinds.pop()
-        meta["granularity_basis"] = f"import.granularity.basis.labels_{meta['granularity']}"
+        meta["granularity_basis"] = _LABEL_BASIS.get(meta["granularity"], "import.granularity.basis.labels_day")
         _set_period(parsed)
         return parsed
     reading, basis, note = infer(pd.DatetimeIndex(obs["date"].unique()), parsed.source)
