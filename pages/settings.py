@@ -9,6 +9,7 @@ from core.errors import KgiError
 from core.i18n import LANGUAGES
 from core.models import Workspace
 from core.pacing import Thresholds
+from core.usertext import md_plain
 from core.workspaces import CURRENCIES, update_settings, update_workspace
 from ui import state
 from ui.widgets import (
@@ -41,7 +42,7 @@ def _restore_section() -> None:
     except KgiError as exc:
         show_error(exc)
         return
-    st.info(tr("ui.backup.restore_info", name=info.workspace_name,
+    st.info(tr("ui.backup.restore_info", name=md_plain(info.workspace_name),
                created=info.created_at.strftime("%Y-%m-%d %H:%M"),
                rows=info.rows.get("observation", 0)), icon=":material/inventory_2:")
     suggested = backup.suggest_name(state.engine(), info.workspace_name)
@@ -55,7 +56,7 @@ def _restore_section() -> None:
             show_error(exc)
             return
         state.set_workspace(restored.id)
-        st.success(tr("ui.backup.restored", name=restored.name), icon=":material/check_circle:")
+        st.success(tr("ui.backup.restored", name=md_plain(restored.name)), icon=":material/check_circle:")
 
 
 ws = require_workspace("ui.empty.settings_no_workspace")
@@ -114,7 +115,7 @@ def _save(workspace_id: int) -> bool:
 
 _load(ws)
 
-st.subheader(tr("ui.settings.workspace", name=ws.name), anchor=False)
+st.subheader(tr("ui.settings.workspace", name=md_plain(ws.name)), anchor=False)
 with st.container(border=True):
     c1, c2, c3 = st.columns([2, 1, 1])
     c1.text_input(tr("ui.workspace.name"), key="set_name", max_chars=200)
