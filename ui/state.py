@@ -97,11 +97,11 @@ def _initial_workspace_id() -> int | None:
 
 
 def _exists(workspace_id: int) -> bool:
+    """The workspace is there and not archived (an archived one is opened only by unarchiving)."""
     try:
-        get_workspace(engine(), int(workspace_id))
+        return not get_workspace(engine(), int(workspace_id)).archived
     except KgiError:
         return False
-    return True
 
 
 def workspace_id() -> int | None:

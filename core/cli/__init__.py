@@ -118,7 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         as_json=as_json or args.json,
     )
     try:
-        with _terminal_safe_output():
+        from core.audit import acting_as, cli_actor
+
+        with _terminal_safe_output(), acting_as(cli_actor()):
             return int(args.func(args, ctx) or 0)
     except KgiError as exc:
         print(terminal_safe(exc.message(ctx.lang)), file=sys.stderr)
