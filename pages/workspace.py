@@ -14,7 +14,7 @@ from core.models import Workspace
 from core.templates import business_type
 from core.usertext import md_plain
 from core.workspaces import CURRENCIES, create_workspace
-from ui import state
+from ui import state, workspace_life
 from ui.widgets import (
     LANGUAGE_NAMES,
     demo_button,
@@ -143,10 +143,12 @@ if not spaces:
         st.markdown(f":material/waving_hand: {tr('ui.workspace.welcome')}")
         demo_button("demo_workspace_empty")
     _create_form(first=True)
+    workspace_life.archived_list()
 else:
     _list_workspaces(spaces)
     with st.expander(tr("ui.workspace.create_another"), icon=":material/add:"):
         _create_form(first=False)
     demo_button("demo_workspace")
+    workspace_life.archived_list()
     if state.workspace_id() is not None:
         next_step(tr("ui.workspace.next"), "kgi", key="ws_next")

@@ -17,6 +17,7 @@ import logging
 
 import streamlit as st
 
+from core import audit
 from core.i18n import t
 
 log = logging.getLogger(__name__)
@@ -87,3 +88,7 @@ def current_user() -> str:
     except Exception:
         email = None
     return str(email or "").strip().lower() or "anonymous"
+
+
+# Events in the audit trail name whoever this session's visitor is (set once per process).
+audit.set_actor_provider(current_user)
