@@ -165,3 +165,33 @@ def test_kgi_workspace_rename_archive_unarchive_delete(engine: Engine, db_url: s
     assert [e.actor.startswith("cli:") for e in audit.events(engine, ws)] == [True]
     with pytest.raises(KgiError):
         get_workspace(engine, ws)
+
+
+def test_migration_0003_upgrades_a_database_with_data(db_url: str) -> None:
+    """From 0002 with a workspace and the once-for-everyone "last workspace": the workspace is
+    not archived, the shared choice is gone, and the trail starts empty."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from core.db import alembic_config, make_engine, migrate
+
+    eng = make_engine(db_url)
+    try:
+        with eng.connect() as conn:
+            cfg = alembic_config(eng)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0002")
+            conn.execute(text(
+                "INSERT INTO workspace (name, business_type, currency, language, period_start, period_months, "
+                "is_demo, settings, created_at) VALUES ('Old', 'saas', 'TWD', 'en', '2024-01-01', 12, false, '{}', "
+                "'2024-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO draft (workspace_id, key, payload, updated_at) "
+                              "VALUES (0, 'ui.last_workspace', '{\"id\": 1}', '2024-01-01 00:00:00')"))
+            conn.commit()
+        migrate(eng)
+        assert [(w.name, w.archived) for w in list_workspaces(eng)] == [("Old", False)]
+        with eng.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM draft")).scalar() == 0
+        assert audit.events(eng, list_workspaces(eng)[0].id) == []
+    finally:
+        eng.dispose()

@@ -107,3 +107,16 @@ def test_the_last_workspace_is_remembered_per_user(make_app: MakeApp, app_engine
     monkeypatch.setattr("ui.state.current_user", lambda: "someone.else@example.com")
     st.cache_resource.clear()
     assert make_app("en").run().session_state["ui_workspace_id"] is None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_hostile_file_name_uploaded_shows_as_text(make_app: MakeApp, app_engine: Engine, lang: str) -> None:
+    ws_id = create_workspace(app_engine, "Tea", "ecommerce").id
+    at = make_app(lang, ws_id).run()
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader(key="upl_files").set_value([(HOSTILE_FILE, SHEET, "text/csv")]).run()
+    assert_clean(at)
+    at.button(key="upl_import").click().run()
+    assert_clean(at)
+    assert any("evil" in str(e.value) for e in at.success)
+    _no_live_syntax(at)

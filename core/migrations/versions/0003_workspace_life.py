@@ -31,6 +31,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_event_workspace_id"), ["workspace_id"], unique=False)
+    # The last workspace used was once remembered for every visitor at once; it is per user now.
+    op.execute(sa.text("DELETE FROM draft WHERE workspace_id = 0 AND key = 'ui.last_workspace'"))
 
 
 def downgrade() -> None:
