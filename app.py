@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.i18n import t
-from ui import state
+from ui import access, state
 from ui.widgets import flash, guarded, sidebar
 
 ROOT = Path(__file__).resolve().parent
@@ -75,6 +75,8 @@ def main() -> None:
     )
     st.logo(str(ASSETS / "logo.svg"), icon_image=str(ASSETS / "icon.svg"), size="large")
     lang = state.init_language()
+    if not access.admitted(lang):  # local mode: this computer only; shared mode: signed in
+        return
     page = _navigation(lang)  # no database needed: the page list always shows
     ready = False
     with guarded():  # an unreachable database is explained here, once

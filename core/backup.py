@@ -5,7 +5,8 @@ The file is a zip::
     manifest.json         format name and version, app version, alembic revision, created-at,
                           workspace name, and per table: member name, row count, sha256
     workspace.jsonl       one JSON object per row, columns by name, ordered by id
-    kgi.jsonl, kpi.jsonl, import_batch.jsonl, observation.jsonl, column_mapping.jsonl, draft.jsonl
+    kgi.jsonl, kpi.jsonl, import_batch.jsonl, observation.jsonl, column_mapping.jsonl, draft.jsonl,
+    audit_event.jsonl (the audit trail; a backup made before it existed simply has none)
 
 Every observation is kept, superseded ones too, so an import can still be undone after a
 restore. Dates and times are ISO 8601; floats are written with ``repr`` (exact round trip).
@@ -51,12 +52,22 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import SQLModel
 
 import core
+from core import audit
 from core.backup_checks import bad_field
 from core.db import MIGRATIONS_DIR, session_scope
 from core.errors import KgiError
 from core.importing.limits import mb
 from core.importing.sandbox import run_isolated
-from core.models import ColumnMapping, Draft, ImportBatch, Kgi, Kpi, Observation, Workspace
+from core.models import (
+    AuditEvent,
+    ColumnMapping,
+    Draft,
+    ImportBatch,
+    Kgi,
+    Kpi,
+    Observation,
+    Workspace,
+)
 from core.writequeue import begin_immediate, sqlite_writer
 
 FORMAT_NAME = "kgi-planner-backup"
@@ -76,9 +87,19 @@ MAX_BACKUP_BYTES = 4 * 1024 * 1024 * 1024
 ProgressFn = Callable[[float], None]
 
 # Parents before children: the order rows are written and restored in.
-MODELS: tuple[type[SQLModel], ...] = (Workspace, Kgi, Kpi, ImportBatch, Observation, ColumnMapping, Draft)
+MODELS: tuple[type[SQLModel], ...] = (
+    Workspace, Kgi, Kpi, ImportBatch, Observation, ColumnMapping, Draft, AuditEvent,
+)
 TABLES: dict[str, Table] = {m.__table__.name: m.__table__ for m in MODELS}  # type: ignore[attr-defined]
 MODEL_OF: dict[str, type[SQLModel]] = {m.__table__.name: m for m in MODELS}  # type: ignore[attr-defined]
+# Tables added after the backup format's first version: an older file without them restores
+# with none of their rows.
+OPTIONAL_TABLES = frozenset({"audit_event"})
+
+
+def _tables_in(manifest: dict[str, Any]) -> list[str]:
+    """The tables this file holds (every required one, and the optional ones it has)."""
+    return [t for t in TABLES if t not in OPTIONAL_TABLES or t in manifest["tables"]]
 
 
 def member_name(table: str) -> str:
@@ -403,6 +424,8 @@ def _check_manifest_tables(manifest: dict[str, Any]) -> None:
         raise KgiError("backup.bad_manifest")
     for table in TABLES:
         spec = tables.get(table)
+        if spec is None and table in OPTIONAL_TABLES:
+            continue
         if not isinstance(spec, dict):
             raise KgiError("backup.missing_member", member=member_name(table))
         rows, digest = spec.get("rows"), spec.get("sha256")
@@ -429,7 +452,7 @@ def read_backup_info(data: bytes) -> BackupInfo:
         app_version=str(manifest.get("app_version", "")),
         alembic_revision=manifest.get("alembic_revision"),
         format_version=manifest["format_version"],
-        rows={table: manifest["tables"][table]["rows"] for table in TABLES},
+        rows={table: manifest["tables"][table]["rows"] for table in _tables_in(manifest)},
     )
 
 
@@ -453,7 +476,7 @@ def _check_sizes(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
     """Each member no larger than its row count allows, all together under a bound: checked
     on the zip's directory, before anything is inflated (4 GiB of newlines, a 3 GiB line)."""
     total = 0
-    for table in TABLES:
+    for table in _tables_in(manifest):
         name = member_name(table)
         try:
             size = zf.getinfo(name).file_size
@@ -470,7 +493,7 @@ def _check_sizes(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
 
 def _check_checksums(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
     _check_sizes(zf, manifest)
-    for table in TABLES:
+    for table in _tables_in(manifest):
         spec = manifest["tables"][table]
         digest = hashlib.sha256()
         count = 0
@@ -506,13 +529,13 @@ class _Ids:
     batches: frozenset[int] = frozenset()
 
 
-def _validate(zf: zipfile.ZipFile) -> _Ids:
+def _validate(zf: zipfile.ZipFile, tables: list[str]) -> _Ids:
     """Every row and every reference of the file, in one streaming pass per table."""
     ws_rows = list(_rows(zf, "workspace"))
     if len(ws_rows) != 1:
         raise KgiError("backup.count_mismatch", member=member_name("workspace"), expected=1, found=len(ws_rows))
     ids = _Ids(workspace=ws_rows[0]["id"])
-    for table in TABLES:
+    for table in tables:
         if table == "workspace":
             continue
         seen = _validate_table(zf, table, ids)
@@ -617,11 +640,15 @@ def _begin_write(conn: Connection) -> None:
         begin_immediate(conn)  # wait (queue) for the write lock now, not mid-restore
 
 
-def _restore_small(conn: Connection, zf: zipfile.ZipFile, name: str) -> tuple[int, dict[int, int]]:
-    """The workspace and its small tables; returns the new workspace id and the batch id map."""
+def _restore_small(conn: Connection, zf: zipfile.ZipFile, name: str,
+                   tables: list[str]) -> tuple[int, dict[int, int]]:
+    """The workspace and its small tables; returns the new workspace id and the batch id map.
+
+    A restored workspace is never archived: restoring one is asking to see it.
+    """
     ws_row = next(_rows(zf, "workspace"))
-    new_ws = _insert_rows(conn, "workspace", [_without_id(ws_row, name=name)], returning=True)[0]
-    for table in ("kgi", "kpi", "column_mapping", "draft"):
+    new_ws = _insert_rows(conn, "workspace", [_without_id(ws_row, name=name, archived=False)], returning=True)[0]
+    for table in [t for t in ("kgi", "kpi", "column_mapping", "draft", "audit_event") if t in tables]:
         _insert_rows(conn, table, [_without_id(r, workspace_id=new_ws) for r in _rows(zf, table)])
     batches = list(_rows(zf, "import_batch"))
     new_ids = _insert_rows(conn, "import_batch", [_without_id(r, workspace_id=new_ws) for r in batches],
@@ -659,7 +686,7 @@ def validate_backup(data: bytes) -> dict[str, Any]:
     with _open_zip(data) as zf:
         manifest = _read_manifest(zf)
         _check_checksums(zf, manifest)
-        _validate(zf)
+        _validate(zf, _tables_in(manifest))
     return manifest
 
 
@@ -685,15 +712,18 @@ def restore_bytes(engine: Engine, data: bytes, *, new_name: str | None = None,
     """
     manifest = run_isolated(validate_backup, data, file_name=BACKUP_LABEL)
     with _open_zip(data) as zf:
+        tables = _tables_in(manifest)
         name = _clean_name(new_name if new_name is not None else manifest["workspace"]["name"])
         with sqlite_writer(engine.dialect.name), engine.connect() as conn:
             try:
                 _begin_write(conn)
                 if _name_taken(conn, name):
                     raise KgiError("backup.name_exists", name=name, suggestion=_free_name(conn, name))
-                new_ws, batch_map = _restore_small(conn, zf, name)
+                new_ws, batch_map = _restore_small(conn, zf, name, tables)
                 _restore_observations(conn, zf, new_ws, batch_map, manifest["tables"]["observation"]["rows"],
                                       on_progress)
+                audit.record_conn(conn, new_ws, "restore", name, backup_name=manifest["workspace"]["name"],
+                                  backup_created=str(manifest.get("created_at", "")))
                 conn.commit()
             except IntegrityError as exc:
                 conn.rollback()

@@ -26,6 +26,7 @@ class Workspace(SQLModel, table=True):
     period_start: date
     period_months: int = 12
     is_demo: bool = False
+    archived: bool = False  # hidden from the switcher and lists until unarchived
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -149,3 +150,21 @@ class Draft(SQLModel, table=True):
     key: str = Field(max_length=100)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to a workspace and when (imports, undos, goal changes, restores, renames...).
+
+    ``workspace_id`` has no foreign key on purpose: the record of a deletion outlives the
+    workspace it names.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(index=True)
+    actor: str = Field(max_length=320)  # "local", a signed-in e-mail, or "cli:<os user>"
+    action: str = Field(max_length=40)
+    subject: str = Field(default="", max_length=300)  # a file name, a metric, a workspace name
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

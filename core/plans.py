@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import delete, select
 
+from core import audit
 from core.catalog import load_catalog
 from core.db import session_scope
 from core.drivers import DriverCheck, check_targets
@@ -145,6 +146,7 @@ def save_kgi(engine: Engine, workspace_id: int, text: str, *, lang: str, **overr
     _check_number(baseline)
     with session_scope(engine) as session:
         kgi = session.exec(select(Kgi).where(Kgi.workspace_id == workspace_id)).first()
+        before = (kgi.text, kgi.target_kind, kgi.target_value, kgi.baseline) if kgi else None
         kgi = kgi or Kgi(workspace_id=workspace_id)
         kgi.text = text.strip()
         kgi.metric = goal.metric
@@ -156,6 +158,9 @@ def save_kgi(engine: Engine, workspace_id: int, text: str, *, lang: str, **overr
         kgi.period_end = goal.period.end if goal.period else None
         kgi.smart = result.to_dict()
         kgi.updated_at = utcnow()
+        if before != (kgi.text, kgi.target_kind, kgi.target_value, kgi.baseline):
+            audit.record_session(session, workspace_id, "kgi", kgi.text, metric=kgi.metric,
+                                 target_kind=kgi.target_kind, target_value=kgi.target_value, baseline=kgi.baseline)
         session.add(kgi)
         session.flush()
         session.refresh(kgi)
@@ -224,6 +229,10 @@ def save_kpi(
         else:
             count = len(session.exec(select(Kpi.id).where(Kpi.workspace_id == workspace_id)).all())
             kpi = Kpi(workspace_id=workspace_id, metric=metric, target_kind=target_kind, position=count)
+        before = None if kpi.id is None else (kpi.metric, kpi.target_kind, kpi.target_value, kpi.baseline)
+        if before != (metric, target_kind, target_value, baseline):
+            audit.record_session(session, workspace_id, "kpi", label.strip() or metric, metric=metric,
+                                 target_kind=target_kind, target_value=target_value, baseline=baseline)
         kpi.metric = metric
         kpi.target_kind = target_kind
         kpi.target_value = target_value
@@ -247,6 +256,7 @@ def delete_kpi(engine: Engine, kpi_id: int) -> None:
         kpi = session.get(Kpi, kpi_id)
         if kpi is None:
             raise KgiError("plan.kpi_not_found", id=kpi_id)
+        audit.record_session(session, kpi.workspace_id, "kpi_removed", kpi.label or kpi.metric, metric=kpi.metric)
         session.delete(kpi)
 
 

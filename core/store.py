@@ -31,6 +31,7 @@ import pandas as pd
 from sqlalchemy import String, and_, cast, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from core import audit
 from core.aggregate import BY_VALUES, aggregate
 from core.catalog import load_catalog
 from core.errors import KgiError
@@ -574,6 +575,8 @@ def store_parsed(engine: Engine, workspace_id: int, parsed: ParsedFile, file_byt
             replaced = _supersede(conn, workspace_id, source, rows, batch_id)
             _insert_rows(conn, workspace_id, source, rows, batch_id, on_progress)
             _finish_batch(conn, batch_id, rows, replaced)
+            audit.record_conn(conn, workspace_id, "import", parsed.file_name, batch_id=batch_id, rows=len(rows),
+                              source=source, replaced=replaced)
             conn.commit()
         except BaseException:
             conn.rollback()
@@ -770,6 +773,7 @@ def undo_import(engine: Engine, import_id: int) -> ImportBatch:
             conn.execute(delete(OBS).where(OBS.c.import_id == import_id))
             _revive(conn, batch.workspace_id, import_id)
             conn.execute(update(BATCH).where(BATCH.c.id == import_id).values(status="undone"))
+            audit.record_conn(conn, batch.workspace_id, "undo", batch.file_name, batch_id=import_id)
             conn.commit()
         except BaseException:
             conn.rollback()

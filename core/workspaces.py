@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
+from core import audit
 from core.catalog import BUSINESS_TYPES
 from core.db import session_scope
 from core.errors import KgiError
@@ -68,15 +69,20 @@ def create_workspace(
             )
             session.add(ws)
             session.flush()
+            audit.record_session(session, ws.id, "create", clean)
             session.refresh(ws)
             return ws
     except IntegrityError as exc:  # two writers raced for the same name
         raise KgiError("workspace.exists", name=clean) from exc
 
 
-def list_workspaces(engine: Engine) -> list[Workspace]:
+def list_workspaces(engine: Engine, *, archived: bool | None = False) -> list[Workspace]:
+    """Workspaces by name: the active ones (default), only the archived ones, or all (``None``)."""
+    query = select(Workspace).order_by(Workspace.name)
+    if archived is not None:
+        query = query.where(Workspace.archived == archived)
     with session_scope(engine) as session:
-        return list(session.exec(select(Workspace).order_by(Workspace.name)).all())
+        return list(session.exec(query).all())
 
 
 def get_workspace(engine: Engine, ref: str | int) -> Workspace:
@@ -111,6 +117,8 @@ def update_workspace(engine: Engine, workspace_id: int, **changes: Any) -> Works
             select(Workspace).where(Workspace.name == merged["name"])
         ).first():
             raise KgiError("workspace.exists", name=merged["name"])
+        if merged["name"] != ws.name:
+            audit.record_session(session, workspace_id, "rename", merged["name"], old=ws.name)
         for key, value in {**changes, **merged}.items():
             setattr(ws, key, value)
         session.add(ws)

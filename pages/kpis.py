@@ -28,6 +28,7 @@ from core.plans import (
     save_kpi,
 )
 from core.templates import kpi_templates
+from core.usertext import md_plain
 from ui import state
 from ui.sources import baseline_hint, sources_panel
 from ui.units import (
@@ -257,9 +258,7 @@ def _kpi_card(kpi: Kpi, check: DriverCheck | None, kgi_metric: str | None) -> No
 
 def _escape(text: str) -> str:
     """Markdown would turn ``*`` or ``_`` in a label into formatting."""
-    for char in "\\`*_[]#<>|":
-        text = text.replace(char, "\\" + char)
-    return text
+    return md_plain(text)
 
 
 # -- adding KPIs --------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from core.errors import KgiError
 from core.i18n import LANGUAGES
 from core.models import Workspace
 from core.pacing import Thresholds
+from core.usertext import md_plain
 from core.workspaces import CURRENCIES, update_settings, update_workspace
-from ui import state
+from ui import state, workspace_life
 from ui.widgets import (
     LANGUAGE_NAMES,
     language_switch,
@@ -31,7 +32,8 @@ st.caption(tr("ui.settings.language_help"))
 def _restore_section() -> None:
     """Restore a workspace from a backup file: check it, say what it holds, then restore."""
     st.subheader(tr("ui.backup.restore_title"), anchor=False)
-    upload = st.file_uploader(tr("ui.backup.restore_pick"), type=["zip"], key="restore_file",
+    upload = st.file_uploader(tr("ui.backup.restore_pick"), type=["zip"],
+                              key=f"restore_file_{st.session_state.get('restore_round', 0)}",
                               help=tr("ui.backup.restore_help"))
     if upload is None:
         return
@@ -41,7 +43,7 @@ def _restore_section() -> None:
     except KgiError as exc:
         show_error(exc)
         return
-    st.info(tr("ui.backup.restore_info", name=info.workspace_name,
+    st.info(tr("ui.backup.restore_info", name=md_plain(info.workspace_name),
                created=info.created_at.strftime("%Y-%m-%d %H:%M"),
                rows=info.rows.get("observation", 0)), icon=":material/inventory_2:")
     suggested = backup.suggest_name(state.engine(), info.workspace_name)
@@ -54,8 +56,11 @@ def _restore_section() -> None:
         except KgiError as exc:
             show_error(exc)
             return
+        # Open it and redraw everything, so the sidebar's switcher lists it and shows it chosen.
         state.set_workspace(restored.id)
-        st.success(tr("ui.backup.restored", name=restored.name), icon=":material/check_circle:")
+        st.session_state["ui_flash"] = tr("workspace_life.restored_open", name=md_plain(restored.name))
+        st.session_state["restore_round"] = st.session_state.get("restore_round", 0) + 1
+        st.rerun()
 
 
 ws = require_workspace("ui.empty.settings_no_workspace")
@@ -114,7 +119,7 @@ def _save(workspace_id: int) -> bool:
 
 _load(ws)
 
-st.subheader(tr("ui.settings.workspace", name=ws.name), anchor=False)
+st.subheader(tr("ui.settings.workspace", name=md_plain(ws.name)), anchor=False)
 with st.container(border=True):
     c1, c2, c3 = st.columns([2, 1, 1])
     c1.text_input(tr("ui.workspace.name"), key="set_name", max_chars=200)
@@ -161,4 +166,7 @@ st.download_button(
     icon=":material/download:",
     on_click="ignore",
 )
+workspace_life.trail_section(ws)
+workspace_life.archive_section(ws)
+workspace_life.delete_section(ws)
 _restore_section()

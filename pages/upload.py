@@ -12,6 +12,7 @@ import streamlit as st
 
 from core.models import ImportBatch
 from core.store import MAX_UPLOAD_MB, ImportResult, list_imports, undo_import
+from core.usertext import md_plain
 from ui import state
 from ui.upload import (
     ACCEPTED_TYPES,
@@ -128,7 +129,7 @@ def file_card(ws: Any, blob: UploadedBlob) -> FileRead:
     """Everything about one file, in a bordered card; returns the read for the import."""
     lang = state.lang()
     with st.container(border=True):
-        st.subheader(f":material/description: {blob.name}", anchor=False)
+        st.subheader(f":material/description: {md_plain(blob.name)}", anchor=False)
         source = source_choice(blob)
         edits = _edits(blob.digest)
         chosen = st.session_state.get(_granularity_choice_key(blob.digest), "auto")
@@ -324,14 +325,14 @@ def import_all(ws: Any, reads: list[FileRead]) -> None:
         return
     results: list[ImportResult] = []
     for read in ready:
-        text = tr("ui.upload.import.progress", file=read.blob.name)
+        text = tr("ui.upload.import.progress", file=md_plain(read.blob.name))
         bar = st.progress(0.0, text=text)
 
         def report(fraction: float, bar: Any = bar, text: str = text) -> None:
             bar.progress(min(max(fraction, 0.0), 1.0), text=text)
 
         result = store_read(state.engine(), ws.id, read, _edits(read.blob.digest), on_progress=report)
-        bar.progress(1.0, text=tr("ui.upload.import.done_progress", file=read.blob.name))
+        bar.progress(1.0, text=tr("ui.upload.import.done_progress", file=md_plain(read.blob.name)))
         results.append(result)
     st.session_state[RESULTS_KEY] = results
     done = sum(r.status == "imported" for r in results)
@@ -377,13 +378,13 @@ def _do_undo(batch_id: int, file_name: str) -> None:
         st.session_state["ui_flash_error"] = exc.message(state.lang())
         return
     st.session_state.pop(RESULTS_KEY, None)  # the last results may describe what was undone
-    st.session_state["ui_flash"] = tr("ui.upload.undo.done", file=file_name)
+    st.session_state["ui_flash"] = tr("ui.upload.undo.done", file=md_plain(file_name))
 
 
 def confirm_undo(batch: ImportBatch) -> None:
     lang = state.lang()
     with st.container(border=True):
-        st.warning(tr("ui.upload.undo.confirm", file=batch.file_name, rows=f"{batch.rows:,}",
+        st.warning(tr("ui.upload.undo.confirm", file=md_plain(batch.file_name), rows=f"{batch.rows:,}",
                       period=batch_period(batch, lang)), icon=":material/undo:")
         with st.container(horizontal=True, horizontal_alignment="right"):
             st.button(tr("ui.upload.undo.cancel"), key="upl_undo_cancel", on_click=_cancel_undo)
@@ -418,7 +419,7 @@ def history(ws: Any) -> None:
 
 def _history_row(batch: ImportBatch, lang: str) -> None:
     cols = st.columns(HISTORY_WIDTHS, vertical_alignment="center")
-    cols[0].markdown(batch.file_name)
+    cols[0].text(batch.file_name)
     cols[1].markdown(source_label(batch.source, lang))
     cols[2].markdown(status_words(batch.status, lang))
     cols[3].markdown(f"{batch.rows:,}")
@@ -427,7 +428,7 @@ def _history_row(batch: ImportBatch, lang: str) -> None:
     if batch.status == "imported":
         cols[6].button(tr("ui.upload.undo.button"), key=f"upl_undo_{batch.id}", on_click=_ask_undo,
                        args=(batch.id,), icon=":material/undo:", type="secondary",
-                       help=tr("ui.upload.undo.button_help", id=batch.id, file=batch.file_name))
+                       help=tr("ui.upload.undo.button_help", id=batch.id, file=md_plain(batch.file_name)))
 
 
 # -- the page -------------------------------------------------------------------------------

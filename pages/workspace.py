@@ -12,8 +12,9 @@ from core.formatting import format_month
 from core.i18n import LANGUAGES
 from core.models import Workspace
 from core.templates import business_type
+from core.usertext import md_plain
 from core.workspaces import CURRENCIES, create_workspace
-from ui import state
+from ui import state, workspace_life
 from ui.widgets import (
     LANGUAGE_NAMES,
     demo_button,
@@ -39,7 +40,7 @@ def _use(ws_id: int) -> None:
 
 def _workspace_card(ws: Workspace, current: int | None) -> None:
     with st.container(border=True):
-        st.markdown(f"**{ws.name}**")
+        st.markdown(f"**{md_plain(ws.name)}**")
         st.caption(
             tr(
                 "ui.workspace.card_meta",
@@ -86,7 +87,7 @@ def _create() -> None:
     state.set_workspace(ws.id)
     for key in ("ws_new_name",):
         ss.pop(key, None)
-    ss["ui_flash"] = tr("ui.workspace.created", name=ws.name)
+    ss["ui_flash"] = tr("ui.workspace.created", name=md_plain(ws.name))
     ss["ws_created"] = True
 
 
@@ -142,10 +143,12 @@ if not spaces:
         st.markdown(f":material/waving_hand: {tr('ui.workspace.welcome')}")
         demo_button("demo_workspace_empty")
     _create_form(first=True)
+    workspace_life.archived_list()
 else:
     _list_workspaces(spaces)
     with st.expander(tr("ui.workspace.create_another"), icon=":material/add:"):
         _create_form(first=False)
     demo_button("demo_workspace")
+    workspace_life.archived_list()
     if state.workspace_id() is not None:
         next_step(tr("ui.workspace.next"), "kgi", key="ws_next")

@@ -1,12 +1,15 @@
 """Session state shared by every page: the database engine, the UI language and the current
 workspace.
 
-The language and the workspace are mirrored in the URL (``?lang=en&ws=3``) so a reload keeps
-them; the last workspace used is also remembered in the database, so a restart opens it again.
+The language and the workspace belong to the browser session and are mirrored in the URL
+(``?lang=en&ws=3``) so a reload keeps them. The last workspace used is remembered per user
+(``"local"`` in local mode, the signed-in e-mail in shared mode), never once for everyone, so a
+restart opens it again for the same person and a fresh visitor opens none.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -18,12 +21,13 @@ from core.errors import KgiError
 from core.i18n import LANGUAGES, normalize_language
 from core.models import Workspace
 from core.workspaces import get_workspace, list_workspaces
+from ui.access import current_user
 
 log = logging.getLogger(__name__)
 
 LANG_KEY = "ui_lang"
 WS_KEY = "ui_workspace_id"
-LAST_WS_DRAFT = "ui.last_workspace"
+LAST_WS_DRAFT = "ui.last_workspace:"  # + a digest of the user, so each person has their own
 
 
 @st.cache_resource(show_spinner=False)
@@ -93,11 +97,11 @@ def _initial_workspace_id() -> int | None:
 
 
 def _exists(workspace_id: int) -> bool:
+    """The workspace is there and not archived (an archived one is opened only by unarchiving)."""
     try:
-        get_workspace(engine(), int(workspace_id))
+        return not get_workspace(engine(), int(workspace_id)).archived
     except KgiError:
         return False
-    return True
 
 
 def workspace_id() -> int | None:
@@ -123,13 +127,18 @@ def set_workspace(ws_id: int | None) -> None:
         _save_last_workspace(ws_id)
 
 
+def _last_ws_key() -> str:
+    """The draft key of this user's last workspace (an e-mail can be longer than a key)."""
+    return LAST_WS_DRAFT + hashlib.sha256(current_user().encode()).hexdigest()[:32]
+
+
 def _load_last_workspace() -> int | None:
     try:
         from core.plans import load_draft
     except ImportError:
         return None
     try:
-        payload = load_draft(engine(), 0, LAST_WS_DRAFT) or {}
+        payload = load_draft(engine(), 0, _last_ws_key()) or {}
     except Exception:  # a remembered choice is a convenience, never a reason to fail
         log.warning("could not read the last workspace", exc_info=True)
         return None
@@ -143,7 +152,7 @@ def _save_last_workspace(ws_id: int) -> None:
     except ImportError:
         return
     try:
-        save_draft(engine(), 0, LAST_WS_DRAFT, {"id": int(ws_id)})
+        save_draft(engine(), 0, _last_ws_key(), {"id": int(ws_id)})
     except Exception:
         log.warning("could not remember the last workspace", exc_info=True)
 

@@ -44,6 +44,7 @@ from core.progress import (
     load_plan_inputs,
     load_progress_observations,
 )
+from core.usertext import md_plain
 from ui import state
 from ui.widgets import empty_state, page_exists, status_badge
 
@@ -382,7 +383,7 @@ def headline(goal: GoalProgress, p: Progress) -> None:
     with st.container(border=True):
         st.caption(tt("track.dashboard.kgi"))
         with st.container(horizontal=True, vertical_alignment="center"):
-            st.subheader(goal.label or goal_title(goal), anchor=False)
+            st.subheader(md_plain(goal.label) if goal.label else goal_title(goal), anchor=False)
             badge(goal.status)
         if not goal.has_data:
             no_data_note(goal)

@@ -40,6 +40,7 @@ from core.store import (
     store_parsed,
     with_overlaps,
 )
+from core.usertext import md_plain
 
 IGNORE, DATE, DIMENSION = "", "@date", "@dimension"
 FALLBACK_SOURCE = "sheet"  # what the reader calls a file no tool's fingerprint matched
@@ -483,7 +484,7 @@ def result_lines(result: ImportResult, lang: str) -> list[tuple[str, str]]:
     """What to say about one file's import: (kind, sentence) with kind success/info/error/warning."""
     source = source_label(result.source, lang) if result.source else ""
     if result.status == "imported":
-        lines = [("success", t("ui.upload.result.imported", lang, file=result.file, rows=f"{result.rows:,}",
+        lines = [("success", t("ui.upload.result.imported", lang, file=md_plain(result.file), rows=f"{result.rows:,}",
                                source=source, start=format_day(result.start, lang),
                                end=format_day(result.end, lang)))]
         if result.replaced:
@@ -493,9 +494,9 @@ def result_lines(result: ImportResult, lang: str) -> list[tuple[str, str]]:
         lines += [("warning", overlap.message(lang)) for overlap in result.overlaps]
         return lines
     if result.status == "unchanged":
-        return [("info", t("ui.upload.result.unchanged", lang, file=result.file))]
+        return [("info", t("ui.upload.result.unchanged", lang, file=md_plain(result.file)))]
     reason = " ".join(p.message(lang) for p in result.errors) or "—"
-    return [("error", t("ui.upload.result.rejected", lang, file=result.file, reason=reason))]
+    return [("error", t("ui.upload.result.rejected", lang, file=md_plain(result.file), reason=reason))]
 
 
 # -- history --------------------------------------------------------------------------------

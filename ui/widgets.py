@@ -17,6 +17,7 @@ import streamlit as st
 
 from core.errors import KgiError
 from core.i18n import LANGUAGES, t
+from core.usertext import md_plain
 from ui import state
 
 log = logging.getLogger(__name__)
@@ -229,7 +230,7 @@ def _create_demo() -> None:
         st.session_state["ui_flash_error"] = exc.message(state.lang())
         return
     state.set_workspace(ws.id)
-    st.session_state["ui_flash"] = tr("ui.demo.created", name=ws.name)
+    st.session_state["ui_flash"] = tr("ui.demo.created", name=md_plain(ws.name))
 
 
 def demo_button(key: str, *, primary: bool = False) -> None:

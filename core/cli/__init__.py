@@ -12,7 +12,8 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from core.errors import KgiError
 from core.i18n import normalize_language, t
+from core.usertext import json_terminal_safe, terminal_safe
 
 # Modules that provide sub-commands; a module that does not exist yet is skipped, so the
 # command grows as features land.
@@ -55,7 +57,7 @@ class Context:
         return self._engine
 
     def print_json(self, payload: Any) -> None:
-        print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+        print(json_terminal_safe(json.dumps(payload, ensure_ascii=False, indent=2, default=str)))
 
 
 def _env_language() -> tuple[str, bool]:
@@ -116,9 +118,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         as_json=as_json or args.json,
     )
     try:
-        return int(args.func(args, ctx) or 0)
+        from core.audit import acting_as, cli_actor
+
+        with _terminal_safe_output(), acting_as(cli_actor()):
+            return int(args.func(args, ctx) or 0)
     except KgiError as exc:
-        print(exc.message(ctx.lang), file=sys.stderr)
+        print(terminal_safe(exc.message(ctx.lang)), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -131,6 +136,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("KGI_DEBUG"):
             raise
         return 1
+
+
+class _SafeStream:
+    """A text stream that drops escape sequences and control characters before writing: a file,
+    campaign or workspace name printed by any sub-command cannot drive the terminal."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        self._inner.write(terminal_safe(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@contextmanager
+def _terminal_safe_output() -> Iterator[None]:
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeStream(sys.stdout), _SafeStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def _lang_anywhere(argv: list[str]) -> list[str]:

@@ -1,16 +1,26 @@
-"""``kgi workspace create|list``."""
+"""``kgi workspace create|list|rename|archive|unarchive|delete``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
+from pathlib import Path
 
+from core.backup import write_backup
 from core.catalog import BUSINESS_TYPES
 from core.cli import Context
 from core.errors import KgiError
 from core.i18n import t
 from core.models import Workspace
-from core.workspaces import create_workspace, list_workspaces
+from core.workspace_life import (
+    archive_workspace,
+    delete_workspace,
+    names_match,
+    rename_workspace,
+    unarchive_workspace,
+)
+from core.workspaces import create_workspace, get_workspace, list_workspaces
 
 
 def parse_date(value: str) -> date:
@@ -30,6 +40,7 @@ def workspace_dict(ws: Workspace) -> dict:
         "period_start": ws.period_start.isoformat(),
         "period_months": ws.period_months,
         "is_demo": ws.is_demo,
+        "archived": ws.archived,
     }
 
 
@@ -46,7 +57,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--language", choices=["zh-TW", "en"], help="the workspace's language")
     create.set_defaults(func=run_create)
     listing = actions.add_parser("list", help="list workspaces")
+    listing.add_argument("--archived", action="store_true", help="list the archived workspaces instead")
     listing.set_defaults(func=run_list)
+    _register_life(actions)
+
+
+def _register_life(actions: argparse._SubParsersAction) -> None:
+    rename = actions.add_parser("rename", help="rename a workspace")
+    rename.add_argument("workspace", help="id or name")
+    rename.add_argument("new_name")
+    rename.set_defaults(func=run_rename)
+    for action, text in (("archive", "hide a workspace from the lists (restorable)"),
+                         ("unarchive", "bring an archived workspace back")):
+        sub = actions.add_parser(action, help=text)
+        sub.add_argument("workspace", help="id or name")
+        sub.set_defaults(func=run_archive, archive=action == "archive")
+    remove = actions.add_parser("delete", help="delete a workspace and everything in it")
+    remove.add_argument("workspace", help="id or name")
+    remove.add_argument("--confirm", metavar="NAME", help="the workspace's name, typed again")
+    remove.add_argument("--backup", metavar="FILE.zip", help="write a backup of it here first")
+    remove.set_defaults(func=run_delete)
 
 
 def run_create(args: argparse.Namespace, ctx: Context) -> int:
@@ -68,13 +98,58 @@ def run_create(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_list(args: argparse.Namespace, ctx: Context) -> int:
-    spaces = list_workspaces(ctx.engine())
+    archived = bool(getattr(args, "archived", False))
+    spaces = list_workspaces(ctx.engine(), archived=archived)
     if ctx.as_json:
         ctx.print_json([workspace_dict(ws) for ws in spaces])
         return 0
     if not spaces:
-        print(t("cli.workspace.none", ctx.lang))
+        print(t("workspace_life.cli.archived_none" if archived else "cli.workspace.none", ctx.lang))
         return 0
+    if archived:
+        print(t("workspace_life.cli.archived_head", ctx.lang))
     for ws in spaces:
         print(f"{ws.id:>4}  {ws.name}  ({ws.business_type}, {ws.currency}, {ws.period_start.isoformat()})")
+    return 0
+
+
+def run_rename(args: argparse.Namespace, ctx: Context) -> int:
+    ws = get_workspace(ctx.engine(), args.workspace)
+    renamed = rename_workspace(ctx.engine(), ws.id, args.new_name)
+    if ctx.as_json:
+        ctx.print_json(workspace_dict(renamed))
+    else:
+        print(t("workspace_life.cli.renamed", ctx.lang, id=renamed.id, name=renamed.name))
+    return 0
+
+
+def run_archive(args: argparse.Namespace, ctx: Context) -> int:
+    ws = get_workspace(ctx.engine(), args.workspace)
+    changed = (archive_workspace if args.archive else unarchive_workspace)(ctx.engine(), ws.id)
+    if ctx.as_json:
+        ctx.print_json(workspace_dict(changed))
+    else:
+        key = "workspace_life.cli.archived" if args.archive else "workspace_life.cli.unarchived"
+        print(t(key, ctx.lang, id=changed.id, name=changed.name))
+    return 0
+
+
+def run_delete(args: argparse.Namespace, ctx: Context) -> int:
+    ws = get_workspace(ctx.engine(), args.workspace)
+    if args.confirm is None:
+        print(t("workspace_life.cli.confirm_needed", ctx.lang, name=ws.name), file=sys.stderr)
+        return 1
+    if not names_match(args.confirm, ws.name):
+        raise KgiError("workspace_life.confirm_mismatch", name=ws.name)
+    if args.backup:
+        out = Path(args.backup)
+        with out.open("wb") as stream:
+            write_backup(ctx.engine(), ws.id, stream)
+        if not ctx.as_json:
+            print(t("workspace_life.cli.backed_up", ctx.lang, name=ws.name, file=str(out)))
+    name = delete_workspace(ctx.engine(), ws.id, args.confirm)
+    if ctx.as_json:
+        ctx.print_json({"deleted": ws.id, "name": name, "backup": args.backup})
+    else:
+        print(t("workspace_life.cli.deleted", ctx.lang, name=name))
     return 0

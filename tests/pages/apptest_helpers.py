@@ -23,7 +23,7 @@ def assert_clean(at: AppTest) -> None:
 def page_text(at: AppTest) -> str:
     """Every text a person can read on the current screen (for "is it there?" checks)."""
     parts: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info", "warning",
                  "success", "error", "metric"):
         for element in getattr(at, kind):
             parts.append(str(getattr(element, "value", "")))
