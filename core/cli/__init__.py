@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "core.cli.report",
     "core.cli.abtest",
     "core.cli.demo",
+    "core.cli.digest",
 )
 
 
