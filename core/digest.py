@@ -160,7 +160,9 @@ def _text_body(data: ReviewData, lang: str, changes: list[str]) -> str:
     if hint:
         lines += [t(hint, lang), ""]
     if data.kgi is not None:
-        lines += [t("digest.kgi_heading", lang), t("digest.kgi_line", lang, **_figures(data.kgi, lang, currency))]
+        figures = _figures(data.kgi, lang, currency)
+        lines += [t("digest.kgi_heading", lang), t("digest.kgi_line", lang, **figures),
+                  "  " + t("digest.kgi_figures", lang, **figures)]
         lines += [f"  {note}" for note in data.kgi.notes]
         lines.append("")
     if changes:
