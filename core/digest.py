@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import Engine
 
+from core.catalog import display_name
 from core.errors import KgiError
 from core.export.review_workbook import build_review_workbook, status_words
 from core.formatting import format_month, format_pct, format_value
@@ -260,6 +261,79 @@ def remember_sent(engine: Engine, digest: Digest, recipients: Sequence[str]) -> 
 
 def already_sent(engine: Engine, workspace_id: int, month: str) -> bool:
     return month in (digest_settings(engine, workspace_id).get("sent") or {})
+
+
+# --- alerts: a KPI or the KGI turned red (or back to green) ----------------------------------
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One short message about one goal whose status changed since the last check."""
+
+    workspace_id: int
+    key: str
+    was: str
+    now: str
+    subject: str
+    text: str
+    html: str
+
+    def message(self, sender: str, recipients: Sequence[str], lang: str) -> EmailMessage:
+        msg = EmailMessage()
+        msg["Subject"] = self.subject
+        msg["From"] = sender
+        msg["To"] = ", ".join(recipients)
+        msg["Date"] = formatdate(localtime=False)
+        msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+        msg["Content-Language"] = "zh-Hant-TW" if lang == "zh-TW" else "en"
+        msg.set_content(self.text, charset="utf-8")
+        msg.add_alternative(self.html, subtype="html", charset="utf-8")
+        return msg
+
+
+def alert_worthy(was: str | None, now: str) -> bool:
+    """Turned off track, or back on track from off track. A goal seen for the first time is a
+    starting point, not a change (no storm on the first run or after adding a KPI)."""
+    if was is None or was == now:
+        return False
+    return now == "off_track" or (now == "on_track" and was == "off_track")
+
+
+def pending_alerts(engine: Engine, workspace_id: int, lang: str | None = None) -> tuple[list[Alert], dict[str, str]]:
+    """The alerts due for a workspace (progress as of its last data) and the statuses to
+    remember once they are sent."""
+    from core.progress import workspace_progress
+
+    ws = get_workspace(engine, workspace_id)
+    lang = lang or ws.language
+    progress = workspace_progress(engine, ws.id, lang=lang)
+    before = dict(digest_settings(engine, ws.id).get("alert_statuses") or {})
+    now: dict[str, str] = {}
+    alerts = []
+    for goal in progress.goals():
+        key = f"{goal.role}:{goal.metric}:{goal.label}"
+        status = goal.status if goal.has_data else "no_data"
+        now[key] = status
+        if not alert_worthy(before.get(key), status):
+            continue
+        name = display_name(goal.metric, goal.label, lang)
+        words = {"name": name, "now": status_words(status, lang), "was": status_words(before[key], lang)}
+        subject = _one_line(t("digest.alert.subject", lang, workspace=ws.name, **words))
+        lines = [t("digest.changed", lang, **words), goal.sentence]
+        lever = levers_for(goal.metric, lang, limit=1) if status == "off_track" else []
+        if lever:
+            lines.append(t("digest.alert.lever", lang, lever=lever[0].title, how=lever[0].how))
+        lines.append(t("digest.alert.as_of", lang, as_of=progress.as_of.isoformat()))
+        html = "".join(f"<p>{escape(line)}</p>" for line in lines if line)
+        alerts.append(Alert(ws.id, key, before[key], status, subject, "\n\n".join(x for x in lines if x) + "\n",
+                            f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{html}</body></html>'))
+    return alerts, now
+
+
+def remember_alert_statuses(engine: Engine, workspace_id: int, statuses: dict[str, str]) -> None:
+    memory = digest_settings(engine, workspace_id)
+    memory["alert_statuses"] = statuses
+    update_settings(engine, workspace_id, **{SETTINGS_KEY: memory})
 
 
 # --- addresses and the SMTP server ---------------------------------------------------------

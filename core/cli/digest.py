@@ -22,6 +22,8 @@ from core.digest import (
     build_digest,
     check_recipients,
     digest_settings,
+    pending_alerts,
+    remember_alert_statuses,
     remember_sent,
     send,
     smtp_config,
@@ -43,6 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--day", type=int, metavar="N", help="with --save: day of the month --due sends on (1-28)")
     parser.add_argument("--due", action="store_true",
                         help="send every workspace's digest of last month whose day has come")
+    parser.add_argument("--alerts", action="store_true",
+                        help="send one short alert per KPI/KGI that turned off track (or back on track)")
+    parser.add_argument("--alerts-enabled", choices=["yes", "no"],
+                        help="with --save: whether --alerts writes to this workspace (default yes)")
     parser.add_argument("--force", action="store_true", help="send even if this month was already sent")
     parser.add_argument("--dry-run", action="store_true", help="do not send; write the message with -o")
     parser.add_argument("-o", "--output", metavar="FILE.eml", help="with --dry-run: where to write the message")
@@ -54,6 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.due:
         return _run_due(args, ctx)
+    if args.alerts:
+        return _run_alerts(args, ctx)
     if not args.workspace or not args.month:
         raise KgiError("digest.cli.need_workspace")
     month = parse_month(args.month)
@@ -89,6 +97,8 @@ def _save(ctx: Context, workspace_id: int, name: str, args: argparse.Namespace, 
         if not 1 <= args.day <= 28:
             raise KgiError("digest.cli.bad_day", value=args.day)
         memory["day"] = args.day
+    if args.alerts_enabled is not None:
+        memory["alerts"] = args.alerts_enabled == "yes"
     update_settings(ctx.engine(), workspace_id, **{SETTINGS_KEY: memory})
     if not ctx.as_json:
         print(t("digest.cli.recipients_saved", lang, count=len(memory.get("recipients") or []), workspace=name))
@@ -164,3 +174,59 @@ def _run_due(args: argparse.Namespace, ctx: Context, today: date | None = None) 
     if ctx.as_json:
         ctx.print_json(results)
     return 1 if failed else 0
+
+
+def _run_alerts(args: argparse.Namespace, ctx: Context) -> int:
+    """For one workspace (``--workspace``) or every one with saved recipients and alerts on."""
+    engine = ctx.engine()
+    cfg = smtp_config(args.smtp, args.sender)
+    if args.workspace:
+        targets = [get_workspace(engine, args.workspace)]
+    else:
+        targets = [ws for ws in list_workspaces(engine)
+                   if ((ws.settings or {}).get(SETTINGS_KEY) or {}).get("recipients")]
+    results, failed = [], False
+    for ws in targets:
+        memory = dict((ws.settings or {}).get(SETTINGS_KEY) or {})
+        if memory.get("alerts") is False and not args.workspace:
+            continue
+        lang = ctx.lang if ctx.lang_given else ws.language
+        try:
+            result = _alerts_for(ctx, cfg, ws.id, lang, args.to or memory.get("recipients") or [])
+        except KgiError as exc:  # one workspace failing does not stop the others
+            failed = True
+            print(f"{ws.name}: {exc.message(lang)}", file=sys.stderr)
+            result = {"workspace": ws.name, "alerts": [], "error": exc.message(lang)}
+        else:
+            failed = failed or bool(result.get("error"))
+            if not ctx.as_json:
+                print(t("digest.cli.alerts_sent", lang, workspace=ws.name, count=len(result["alerts"])))
+        results.append(result)
+    if ctx.as_json:
+        ctx.print_json(results)
+    return 1 if failed else 0
+
+
+def _alerts_for(ctx: Context, cfg: Any, workspace_id: int, lang: str, to: list[str]) -> dict[str, Any]:
+    """Send each pending alert; a status is remembered only once its alert went out, so a
+    failed alert is retried on the next run and a sent one is never sent again."""
+    engine = ctx.engine()
+    ws = get_workspace(engine, workspace_id)
+    alerts, now = pending_alerts(engine, workspace_id, lang)
+    before = dict(digest_settings(engine, workspace_id).get("alert_statuses") or {})
+    if not alerts:
+        remember_alert_statuses(engine, workspace_id, now)
+        return {"workspace": ws.name, "alerts": []}
+    recipients = check_recipients(to)
+    sent, error = [], None
+    for alert in alerts:
+        try:
+            send(cfg, alert.message(cfg.sender, recipients, lang), recipients)
+        except KgiError as exc:
+            error = exc.message(lang)
+            now[alert.key] = before[alert.key]
+            print(f"{ws.name}: {error}", file=sys.stderr)
+            continue
+        sent.append({"subject": alert.subject, "was": alert.was, "now": alert.now, "to": recipients})
+    remember_alert_statuses(engine, workspace_id, now)
+    return {"workspace": ws.name, "alerts": sent, **({"error": error} if error else {})}

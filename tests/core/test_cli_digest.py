@@ -108,3 +108,68 @@ def test_due_sends_each_saved_digest_once_and_retries_a_failure(engine, db_url, 
     assert main(["--db", db_url, "--lang", "en", "digest", "--workspace", str(ws.id), "--day", "31",
                  "--save", "--month", MONTH, "--dry-run", "-o", "/dev/null"]) == 1
     assert "between 1 and 28" in capsys.readouterr().err
+
+
+def _revenue(engine, ws_id: int, start: str, end: str, per_day: float) -> None:  # noqa: ANN001
+    import pandas as pd
+
+    from core.demo import bulk_insert
+
+    days = pd.date_range(start, end, freq="D")
+    frame = pd.DataFrame({"date": days.date, "metric": "revenue", "value": per_day, "dimension": ""})
+    bulk_insert(engine, ws_id, "ga4", frame, f"ga4-{start}.csv")
+
+
+def test_alerts_follow_imports_once_per_change(engine, db_url, mail, capsys) -> None:  # noqa: ANN001
+    from core.db import session_scope
+    from core.models import Kgi
+    from core.workspaces import create_workspace
+
+    ws = create_workspace(engine, "Alert shop", "ecommerce", period_start=date(2026, 1, 1), language="en")
+    with session_scope(engine) as session:
+        session.add(Kgi(workspace_id=ws.id, text="revenue 500k", metric="revenue", target_kind="level",
+                        target_value=500_000, period_start=date(2026, 1, 1), period_end=date(2026, 12, 31)))
+    alerts = ["--db", db_url, "digest", "--alerts", "--workspace", str(ws.id), "--to", "boss@example.com", "--json"]
+
+    def run() -> list[dict]:
+        assert main(alerts) == 0
+        return json.loads(capsys.readouterr().out)[0]["alerts"]
+
+    _revenue(engine, ws.id, "2026-01-01", "2026-03-31", 2000)  # ahead of pace
+    assert run() == []  # the first look is a starting point, not a change
+    _revenue(engine, ws.id, "2026-04-01", "2026-06-30", 0)  # a quarter with no sales: off track
+    (alert,) = run()
+    assert (alert["was"], alert["now"]) == ("on_track", "off_track")
+    assert run() == [] and len(mail.messages) == 1  # never the same alert twice
+    msg = mail.messages[0][1]
+    assert msg["Subject"].startswith("[KGI alert] Alert shop") and "Off track" in msg["Subject"]
+    assert "First thing to try" in msg.get_body(("plain",)).get_content()
+    _revenue(engine, ws.id, "2026-07-01", "2026-10-31", 3000)  # back on track
+    (alert,) = run()
+    assert (alert["was"], alert["now"]) == ("off_track", "on_track")
+    assert len(mail.messages) == 2
+
+
+def test_a_failed_alert_is_retried_not_lost(engine, db_url, mail, monkeypatch, capsys) -> None:  # noqa: ANN001
+    ws = create_demo(engine, today=TODAY)
+    base = ["--db", db_url, "--lang", "zh-TW", "digest", "--alerts", "--workspace", str(ws.id),
+            "--to", "a@example.com", "--json"]
+    assert main(base) == 0
+    capsys.readouterr()
+    from core.workspaces import update_settings
+
+    memory = digest_settings(engine, ws.id)
+    flipped = {k: {"off_track": "on_track", "on_track": "off_track"}.get(v, v)
+               for k, v in memory["alert_statuses"].items()}
+    expected = sum(v in ("off_track", "on_track") for v in memory["alert_statuses"].values())
+    update_settings(engine, ws.id, digest={**memory, "alert_statuses": flipped})
+    good_url = os.environ["KGI_SMTP_URL"]
+    monkeypatch.setenv("KGI_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")
+    assert main(base) == 1
+    assert "未寄出" in capsys.readouterr().err
+    assert digest_settings(engine, ws.id)["alert_statuses"] == flipped
+    monkeypatch.setenv("KGI_SMTP_URL", good_url)
+    assert main(base) == 0
+    sent = json.loads(capsys.readouterr().out)[0]["alerts"]
+    assert len(sent) == expected == len(mail.messages) and expected > 0
+    assert all("【KGI 警示】" in m[1]["Subject"] for m in mail.messages)
