@@ -203,3 +203,24 @@ def test_address_grammar_over_a_generated_corpus() -> None:
         "a@example.com", "B@example.com"]
     with pytest.raises(KgiError, match="digest.no_recipients"):
         check_recipients([" , "])
+
+
+def test_digest_messages_are_complete_in_both_languages() -> None:
+    import re
+    from pathlib import Path
+
+    from core.i18n import messages
+
+    root = Path(__file__).resolve().parents[2]
+    used = set()
+    for path in ("core/digest.py", "core/cli/digest.py"):
+        used |= set(re.findall(r'"(digest\.[a-z_.]+)"', (root / path).read_text(encoding="utf-8")))
+    used = {k for k in used if not k.endswith(".")}
+    assert used - set(messages()) == set()
+    ours = {k: v for k, v in messages().items() if k.startswith("digest.")}
+    for key, texts in ours.items():
+        assert texts["en"].strip() and texts["zh"].strip(), key
+        assert set(re.findall(r"{(\w+)}", texts["en"])) == set(re.findall(r"{(\w+)}", texts["zh"])), key
+        prose = re.sub(r"`[^`]*`|\S+://\S+|\{\w+\}|--[\w-]+|-o FILE\.eml", "", texts["zh"])
+        assert not re.search(r"[(),;!?]|[^\x00-\x7f]:|:[^\x00-\x7f]", prose), (key, texts["zh"])
+    assert "您" in ours["digest.no_data"]["zh"]
