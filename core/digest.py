@@ -15,6 +15,7 @@ does not send the same month twice and the next digest can say which status chan
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import smtplib
@@ -72,6 +73,8 @@ class Digest:
     attachment: bytes
     statuses: dict[str, str] = field(default_factory=dict)
     changes: list[str] = field(default_factory=list)
+    chart: bytes | None = None
+    chart_cid: str = ""
 
     def message(self, sender: str, recipients: Sequence[str]) -> EmailMessage:
         """The MIME message: text and HTML alternatives, the workbook attached."""
@@ -84,6 +87,11 @@ class Digest:
         msg["Content-Language"] = "zh-Hant-TW" if self.lang == "zh-TW" else "en"
         msg.set_content(self.text, charset="utf-8")
         msg.add_alternative(self.html, subtype="html", charset="utf-8")
+        if self.chart is not None:
+            html_part = msg.get_body(("html",))
+            assert html_part is not None
+            html_part.add_related(self.chart, maintype="image", subtype="png", cid=self.chart_cid,
+                                  filename="kgi-chart.png")
         msg.add_attachment(self.attachment, maintype=XLSX_MIME[0], subtype=XLSX_MIME[1],
                            filename=self.attachment_name)
         return msg
@@ -190,7 +198,42 @@ def _html_row(row: ReviewRow, lang: str, currency: str) -> str:
             f'<td style="text-align:right">{f["forecast"]}</td></tr>')
 
 
-def _html_body(data: ReviewData, lang: str, changes: list[str]) -> str:
+def kgi_chart_png(row: ReviewRow, month: str) -> bytes | None:
+    """The KGI's months up to ``month`` as a PNG: per month, an outline for the month's target
+    and a bar for its actual, coloured by the month's status (the review's own figures, drawn,
+    none computed). No text in the image (no font is assumed): the HTML gives the caption.
+    ``None`` when there is nothing to draw or a figure is negative (no honest zero line)."""
+    try:
+        from PIL import Image, ImageDraw
+    except ImportError:  # the chart is an extra; the table says everything
+        return None
+    from core.export.review_workbook import STATUS_FILLS, STATUSES
+
+    cells = [c for c in row.months if c.period <= month]
+    values = [v for c in cells for v in (c.target, c.actual) if v is not None]
+    if not cells or not values or min(values) < 0 or max(values) <= 0:
+        return None
+    width, height, pad = 560, 180, 10
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    slot, top, floor = (width - 2 * pad) / len(cells), max(values), height - pad
+    draw.line([(pad, floor), (width - pad, floor)], fill="#7f7f7f", width=1)
+    for i, cell in enumerate(cells):
+        left = pad + i * slot
+        scale = lambda v: floor - (floor - pad) * v / top  # noqa: E731
+        if cell.actual is not None:
+            status = cell.status if cell.status in STATUSES else "no_data"
+            draw.rectangle([left + slot * 0.2, scale(cell.actual), left + slot * 0.8, floor],
+                           fill="#" + STATUS_FILLS[status], outline="#404040")
+        if cell.target is not None:
+            draw.rectangle([left + slot * 0.1, scale(cell.target), left + slot * 0.9, floor],
+                           outline="#1f4e79", width=2)
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _html_body(data: ReviewData, lang: str, changes: list[str], chart_cid: str | None = None) -> str:
     currency = data.workspace.currency
     title = t("digest.title", lang, workspace=_one_line(data.workspace.name), month=format_month(data.month, lang))
     parts = [f'<!DOCTYPE html><html lang="{"zh-Hant-TW" if lang == "zh-TW" else "en"}"><head>'
@@ -208,6 +251,10 @@ def _html_body(data: ReviewData, lang: str, changes: list[str]) -> str:
         parts.append(f'<p style="border-left:6px solid #1f4e79;padding:8px 12px;background:#f2f6fb">'
                      f"<strong>{f['name']}</strong> · {f['status']}<br>{f['sentence']}<br>"
                      f"{escape(t('digest.kgi_figures', lang, **_figures(data.kgi, lang, currency)))}{notes}</p>")
+    if chart_cid:
+        caption = t("digest.chart_caption", lang)
+        parts.append(f'<p><img src="cid:{escape(chart_cid)}" width="560" height="180" alt="{escape(caption)}">'
+                     f'<br><span style="color:#595959;font-size:12px">{escape(caption)}</span></p>')
     if changes:
         parts.append(f"<h2 style=\"font-size:16px\">{escape(t('digest.changes_heading', lang))}</h2>"
                      "<ul>" + "".join(f"<li>{escape(c)}</li>" for c in changes) + "</ul>")
@@ -242,9 +289,12 @@ def build_digest(engine: Engine, workspace_id: int, month: str, lang: str | None
     kgi_status = status_words(data.kgi.status, lang) if data.kgi is not None else t("digest.no_kgi_short", lang)
     subject = _one_line(t("digest.subject", lang, workspace=ws.name, month=format_month(data.month, lang),
                           status=kgi_status))
+    chart = kgi_chart_png(data.kgi, data.month) if data.kgi is not None else None
+    cid = make_msgid(domain="kgi-planner.invalid") if chart is not None else ""
     return Digest(
         workspace_id=ws.id, workspace=ws.name, month=data.month, lang=lang, subject=subject,
-        text=_text_body(data, lang, changes), html=_html_body(data, lang, changes),
+        text=_text_body(data, lang, changes), html=_html_body(data, lang, changes, cid[1:-1] or None),
+        chart=chart, chart_cid=cid,
         attachment_name=f"review-{file_stem(ws.name)}-{data.month}.xlsx",
         attachment=build_review_workbook(data, lang), statuses=statuses, changes=changes,
     )

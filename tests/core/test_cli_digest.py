@@ -53,8 +53,9 @@ def test_dry_run_writes_the_message_and_sends_nothing(engine, db_url, mail, tmp_
                  "--dry-run", "-o", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sent"] is False
     msg = email.message_from_bytes(out.read_bytes(), policy=policy.default)
-    assert [p.get_content_type() for p in msg.walk()][:4] == [
-        "multipart/mixed", "multipart/alternative", "text/plain", "text/html"]
+    assert [p.get_content_type() for p in msg.walk()] == [
+        "multipart/mixed", "multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
     assert mail.messages == [] and "sent" not in digest_settings(engine, ws.id)
     assert main(["--db", db_url, "--lang", "en", "digest", "--workspace", ws.name, "--month", MONTH,
                  "--to", "a@example.com", "--dry-run"]) == 1

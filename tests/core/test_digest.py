@@ -94,7 +94,12 @@ def test_demo_digest_arrives_with_the_progress_figures(engine, mail, lang) -> No
     assert progress.kgi.sentence in text and progress.kgi.sentence in html
     assert t("digest.levers_heading", lang) in text  # the demo has KPIs behind
     assert ("來源" in text) == (lang == "zh-TW") and (("Source" in text) == (lang == "en"))
-    (attachment,) = attachments
+    (image,) = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert f'src="cid:{image["Content-ID"][1:-1]}"' in html
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(image.get_content())).size == (560, 180)
+    (attachment,) = [a for a in attachments if a.get_content_type() != "image/png"]
     assert attachment.get_filename() == f"review-Demo-Tea-茶葉電商-{MONTH}.xlsx"
     assert _cells(attachment.get_content()) == _cells(review_workbook_bytes(engine, ws.id, MONTH, lang))
 
@@ -124,6 +129,7 @@ def test_a_workspace_without_kgi_or_data_says_what_to_do(engine) -> None:  # noq
     assert t("digest.no_kgi", "zh-TW") in digest.text
     assert "尚未設定" in digest.subject
     assert _cells(digest.attachment)  # the workbook still opens
+    assert digest.chart is None and "cid:" not in digest.html
 
 
 def test_status_changes_since_the_last_digest(engine) -> None:  # noqa: ANN001
