@@ -230,3 +230,29 @@ def test_digest_messages_are_complete_in_both_languages() -> None:
         prose = re.sub(r"`[^`]*`|\S+://\S+|\{\w+\}|--[\w-]+|-o FILE\.eml", "", texts["zh"])
         assert not re.search(r"[(),;!?]|[^\x00-\x7f]:|:[^\x00-\x7f]", prose), (key, texts["zh"])
     assert "您" in ours["digest.no_data"]["zh"]
+
+
+def test_starttls_and_login_on_a_server_that_requires_both(engine, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    ws = _small_workspace(engine)
+    digest = build_digest(engine, ws.id, MONTH)
+    with smtp_server(tls=tmp_path, login=("me", "s3cret")) as (inbox, port):
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))  # trust the test's own certificate
+        env = {"KGI_SMTP_URL": f"smtp://me@localhost:{port}", "KGI_SMTP_FROM": "kgi@example.com"}
+        cfg = smtp_config(environ={**env, "KGI_SMTP_PASSWORD": "s3cret"})
+        assert repr(cfg).count("s3cret") == 0
+        assert send(cfg, digest.message(cfg.sender, ["a@example.com"]), ["a@example.com"]) == []
+        assert inbox.messages[-1][1]["Subject"] == digest.subject
+        wrong = smtp_config(environ={**env, "KGI_SMTP_PASSWORD": "nope"})
+        with pytest.raises(KgiError) as exc:
+            send(wrong, digest.message(wrong.sender, ["a@example.com"]), ["a@example.com"])
+        assert exc.value.key == "digest.smtp_login_refused", exc.value.params
+        assert "nope" not in exc.value.message("en")
+        with pytest.raises(KgiError) as exc:  # no login on a server that requires one: refused, said so
+            send(smtp_config(environ=env), digest.message("kgi@example.com", ["a@example.com"]), ["a@example.com"])
+        assert exc.value.key in ("digest.smtp_sender_refused", "digest.smtp_refused")
+        monkeypatch.delenv("SSL_CERT_FILE")
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+        with pytest.raises(KgiError) as exc:  # an untrusted certificate is not accepted
+            send(cfg, digest.message(cfg.sender, ["a@example.com"]), ["a@example.com"])
+        assert exc.value.key == "digest.smtp_unreachable"
+    assert len(inbox.messages) == 1
