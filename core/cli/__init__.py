@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "core.cli.report",
     "core.cli.abtest",
     "core.cli.demo",
+    "core.cli.digest",
 )
 
 
