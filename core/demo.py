@@ -1,6 +1,6 @@
 """The demo workspace: a Taiwanese tea shop with two years of plausible daily data.
 
-"Demo Tea 茶葉電商" sells tea online. Its plan is the article's e-commerce row — revenue +50%
+"茶葉電商（示範）" ("Demo Tea Shop" in English) sells tea online. Its plan is the article's e-commerce row — revenue +50%
 for the year, conversion rate +10%, AOV +15%, ROAS 5.0 — plus organic traffic +20% and an
 email open rate of 25%. The data is built so the dashboard tells a story today:
 
@@ -32,7 +32,7 @@ from core.i18n import DEFAULT_LANGUAGE, normalize_language, t
 from core.models import ImportBatch, Kgi, Observation, Workspace
 from core.workspaces import create_workspace
 
-DEMO_NAME = "Demo Tea 茶葉電商"  # the zh-TW name; t("demo.name", lang) in general
+DEMO_NAME = "茶葉電商（示範）"  # the zh-TW name; t("demo.name", lang) in general
 SEED = 20240618
 
 # Chinese New Year's Day (lunar new year) by Gregorian year.
@@ -284,7 +284,7 @@ def _plan(engine: Engine, ws: Workspace, year: int, lang: str) -> None:
 def create_demo(engine: Engine, *, today: date | None = None, lang: str = DEFAULT_LANGUAGE) -> Workspace:
     """Create the demo workspace with its plan and data, in the user's language; returns it.
 
-    The name is "Demo Tea 茶葉電商" (English: "Demo Tea Shop"), or "… 2"... when taken; the
+    The name is "茶葉電商（示範）" (English: "Demo Tea Shop"), or "… 2"... when taken; the
     KGI sentence, the KPI labels and the workspace language follow ``lang``.
     """
     lang = normalize_language(lang)
