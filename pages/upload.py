@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from core.formatting import format_local_time
 from core.models import ImportBatch
 from core.store import MAX_UPLOAD_MB, ImportResult, list_imports, undo_import
 from ui import state
@@ -294,7 +295,7 @@ def rejected(read: FileRead) -> None:
         return
     table = rejected_frame(parsed, lang)
     if len(table) < len(parsed.rejected):
-        st.caption(tr("ui.upload.rejected.more", shown=len(table), count=len(parsed.rejected)))
+        st.caption(tr("ui.upload.rejected.more", shown=f"{len(table):,}", count=f"{len(parsed.rejected):,}"))
     st.dataframe(table, hide_index=True, width="stretch")
 
 
@@ -413,7 +414,7 @@ def history(ws: Any) -> None:
     for batch in batches[:HISTORY_SHOWN]:
         _history_row(batch, lang)
     if len(batches) > HISTORY_SHOWN:
-        st.caption(tr("ui.upload.history.more", shown=HISTORY_SHOWN, count=len(batches)))
+        st.caption(tr("ui.upload.history.more", shown=HISTORY_SHOWN, count=f"{len(batches):,}"))
 
 
 def _history_row(batch: ImportBatch, lang: str) -> None:
@@ -423,7 +424,7 @@ def _history_row(batch: ImportBatch, lang: str) -> None:
     cols[2].markdown(status_words(batch.status, lang))
     cols[3].markdown(f"{batch.rows:,}")
     cols[4].markdown(batch_period(batch, lang, compact=True))
-    cols[5].markdown(batch.created_at.strftime("%Y-%m-%d %H:%M") if batch.created_at else "—")
+    cols[5].markdown(format_local_time(batch.created_at))
     if batch.status == "imported":
         cols[6].button(tr("ui.upload.undo.button"), key=f"upl_undo_{batch.id}", on_click=_ask_undo,
                        args=(batch.id,), icon=":material/undo:", type="secondary",

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from core.aggregate import aggregate_many
 from core.catalog import load_catalog
 from core.errors import KgiError
-from core.formatting import format_month, format_value
+from core.formatting import format_local_time, format_month, format_value
 from core.i18n import t
 from core.importing import ColumnInfo, ParsedFile, get_source, read_file, source_keys
 from core.importing.decode import decode
@@ -544,7 +544,7 @@ def history_frame(batches: Sequence[ImportBatch], lang: str) -> pd.DataFrame:
             t("ui.upload.history.rows", lang): b.rows,
             t("ui.upload.history.replaced", lang): b.replaced,
             t("ui.upload.history.period", lang): batch_period(b, lang),
-            t("ui.upload.history.when", lang): b.created_at.strftime("%Y-%m-%d %H:%M") if b.created_at else "",
+            t("ui.upload.history.when", lang): format_local_time(b.created_at) if b.created_at else "",
         }
         for b in batches
     ]
