@@ -25,6 +25,7 @@ from ui.upload import (
     choice_labels,
     confidence_words,
     edits_from_editor,
+    file_extension,
     format_day,
     granularity_label,
     granularity_line,
@@ -44,6 +45,7 @@ from ui.upload import (
     status_words,
     store_read,
     unmapped_lines,
+    uploader_css,
 )
 from ui.widgets import keep_choices, page_exists, page_header, require_workspace, tr
 
@@ -57,11 +59,15 @@ HISTORY_SHOWN = 30
 
 def uploaded_blobs() -> list[UploadedBlob]:
     """The files in the uploader, each hashed once per upload (not on every rerun)."""
+    # No ``type=``: Streamlit would refuse a .docx with an English hover only; the page says
+    # why in the user's language instead (refused_files). Its dropzone words are ours too.
+    st.html(uploader_css(tr("ui.upload.dropzone"), tr("ui.upload.browse")))
     files = st.file_uploader(
-        tr("ui.upload.uploader"), type=ACCEPTED_TYPES, accept_multiple_files=True, key="upl_files",
+        tr("ui.upload.uploader"), accept_multiple_files=True, key="upl_files",
         help=tr("ui.upload.uploader_help", mb=MAX_UPLOAD_MB),
     ) or []
     st.caption(tr("ui.upload.limit", mb=MAX_UPLOAD_MB))
+    files = refused_files(files)
     known: dict[str, str] = st.session_state.setdefault(DIGESTS_KEY, {})
     blobs: list[UploadedBlob] = []
     seen: set[str] = set()
@@ -75,6 +81,20 @@ def uploaded_blobs() -> list[UploadedBlob]:
             seen.add(blob.digest)
             blobs.append(blob)
     return blobs
+
+
+def refused_files(files: list[Any]) -> list[Any]:
+    """The files this page can read; each other one is named with the reason, on the page."""
+    kept = []
+    for item in files:
+        ext = file_extension(item.name)
+        if ext in ACCEPTED_TYPES:
+            kept.append(item)
+        elif ext:
+            st.error(tr("ui.upload.refused_type", file=item.name, kind=ext.upper()), icon=":material/block:")
+        else:
+            st.error(tr("ui.upload.refused_no_extension", file=item.name), icon=":material/block:")
+    return kept
 
 
 def how_to() -> None:

@@ -45,6 +45,32 @@ IGNORE, DATE, DIMENSION = "", "@date", "@dimension"
 FALLBACK_SOURCE = "sheet"  # what the reader calls a file no tool's fingerprint matched
 SPECIAL_CHOICES = (IGNORE, DATE, DIMENSION)
 ACCEPTED_TYPES = ["csv", "tsv", "txt", "xlsx", "xls"]
+
+
+def file_extension(name: str) -> str:
+    """``"Report.XLSX"`` → ``"xlsx"``; ``""`` when the name has none."""
+    stem, dot, ext = name.rpartition(".")
+    return ext.lower() if dot and stem else ""
+
+
+def uploader_css(dropzone: str, browse: str) -> str:
+    """Streamlit's uploader writes "Drag and drop files here", "Limit 200MB per file" and
+    "Browse files" in English whatever the page's language: show ours in their place (the
+    size limit is in the caption under it)."""
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "").replace('"', "'") + '"'
+
+    return (
+        "<style>"
+        '[data-testid="stFileUploaderDropzoneInstructions"] > div > span,'
+        '[data-testid="stFileUploaderDropzoneInstructions"] > div > small { display: none; }'
+        '[data-testid="stFileUploaderDropzoneInstructions"] > div::before {'
+        f" content: {quoted(dropzone)}; }}"
+        '[data-testid="stFileUploaderDropzone"] button { font-size: 0; }'
+        '[data-testid="stFileUploaderDropzone"] button::after {'
+        f" content: {quoted(browse)}; font-size: 0.95rem; }}"
+        "</style>"
+    )
 PREVIEW_ROWS = 20
 MAX_REJECTED_SHOWN = 500
 HIGH_CONFIDENCE, MEDIUM_CONFIDENCE = 0.85, 0.6
