@@ -184,3 +184,20 @@ def test_zh_rules(text: str, ok: bool) -> None:
 )
 def test_en_rules(text: str, ok: bool) -> None:
     assert (not en_problems(text)) is ok, en_problems(text)
+
+
+PAGE_TITLES = {
+    "workspace": "ui.workspace.title", "kgi": "ui.kgi.title", "kpis": "ui.kpis.title",
+    "plan": "ui.plan.title", "upload": "ui.upload.title", "dashboard": "track.dashboard.title",
+    "review": "track.review.title", "optimise": "track.optimise.title", "settings": "ui.settings.title",
+}
+
+
+@pytest.mark.parametrize("lang", ["zh-TW", "en"])
+@pytest.mark.parametrize("page", sorted(PAGE_TITLES))
+def test_one_name_per_page(page: str, lang: str) -> None:
+    """The sidebar calls a page what the page calls itself (優化建議 on both, not 優化 on one)."""
+    from core.i18n import t
+
+    assert t(f"ui.nav.{page}", lang) == t(PAGE_TITLES[page], lang)
+
