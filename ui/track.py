@@ -216,7 +216,7 @@ def _bar_colour(actual: float | None, target: float | None, higher_is_better: bo
 def _month_axis(fig: go.Figure, goal: GoalProgress, labels: list[str]) -> None:
     """Month categories keep their full names (the hover shows them); the ticks are short."""
     fig.update_xaxes(tickvals=labels, ticktext=month_ticks([r.period for r in goal.monthly], state.lang()),
-                     tickangle="auto", title=tt("track.chart.month_axis"))
+                     title=tt("track.chart.month_axis"))
 
 
 def cumulative_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
@@ -253,7 +253,7 @@ def cumulative_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
                                      mode="lines", line={"dash": "dot", "color": "#1f6f8b"}))
     # Month ticks in the user's language (plotly's own are English), values in its number style.
     fig.update_xaxes(tickvals=x, ticktext=month_ticks([r.period for r in goal.monthly], lang),
-                     tickangle="auto", hoverformat="%Y-%m-%d", title=tt("track.chart.month_axis"))
+                     hoverformat="%Y-%m-%d", title=tt("track.chart.month_axis"))
     fig.update_yaxes(title=goal_title(goal))
     shown = [*target_cum] + [y for trace in fig.data for y in (trace.y or ()) if y is not None]
     _value_axis(fig, goal, shown, progress.currency)
