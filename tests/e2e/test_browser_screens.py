@@ -8,6 +8,7 @@ each language, so the English screens show an English demo.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,10 @@ OVERFLOW_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   return Math.max(doc.scrollWidth - doc.clientWidth, main ? main.scrollWidth - main.clientWidth : 0);
 }"""
+
+
+PLOTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+  .every(c => c.querySelector('.main-svg'))"""
 
 
 def _open(browser: Any, lang: str, size: str) -> Any:
@@ -81,6 +86,8 @@ def test_every_page_at_both_widths(server: tuple[str, Path], browser: Any, lang:
                 if lang == "en" and name in ("kgi", "kpis", "dashboard"):
                     shown = page.locator('[data-testid="stMain"]').inner_text()
                     assert not CJK.findall(shown.replace("繁體中文", "")), f"{name}: Chinese in the English UI"
+                with contextlib.suppress(Exception):  # a chart not drawn yet still leaves a useful shot
+                    page.wait_for_function(PLOTS_DRAWN_JS, timeout=15_000)
                 shot(page, f"screen-{name}-{lang}-{SIZES[size]['width']}")
         finally:
             page.context.close()
