@@ -66,7 +66,8 @@ def uploader_css(dropzone: str, browse: str) -> str:
         '[data-testid="stFileUploaderDropzoneInstructions"] > div > small { display: none; }'
         '[data-testid="stFileUploaderDropzoneInstructions"] > div::before {'
         f" content: {quoted(dropzone)}; }}"
-        '[data-testid="stFileUploaderDropzone"] button { font-size: 0; }'
+        '[data-testid="stFileUploaderDropzone"] button,'
+        '[data-testid="stFileUploaderDropzone"] button * { font-size: 0 !important; }'
         '[data-testid="stFileUploaderDropzone"] button::after {'
         f" content: {quoted(browse)}; font-size: 0.95rem; }}"
         "</style>"
