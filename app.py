@@ -71,7 +71,7 @@ def _navigation(lang: str) -> st.navigation:
 def main() -> None:
     st.set_page_config(
         page_title="KGI Planner", page_icon=str(ASSETS / "icon.svg"), layout="wide",
-        initial_sidebar_state="expanded",
+        initial_sidebar_state="auto",  # closed on a phone, open on a desktop
     )
     st.logo(str(ASSETS / "logo.svg"), icon_image=str(ASSETS / "icon.svg"), size="large")
     lang = state.init_language()

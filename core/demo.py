@@ -1,6 +1,6 @@
 """The demo workspace: a Taiwanese tea shop with two years of plausible daily data.
 
-"Demo Tea 茶葉電商" sells tea online. Its plan is the article's e-commerce row — revenue +50%
+"茶葉電商（示範）" ("Demo Tea Shop" in English) sells tea online. Its plan is the article's e-commerce row — revenue +50%
 for the year, conversion rate +10%, AOV +15%, ROAS 5.0 — plus organic traffic +20% and an
 email open rate of 25%. The data is built so the dashboard tells a story today:
 
@@ -28,10 +28,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
 from core.errors import KgiError
+from core.i18n import DEFAULT_LANGUAGE, normalize_language, t
 from core.models import ImportBatch, Kgi, Observation, Workspace
 from core.workspaces import create_workspace
 
-DEMO_NAME = "Demo Tea 茶葉電商"
+DEMO_NAME = "茶葉電商（示範）"  # the zh-TW name; t("demo.name", lang) in general
 SEED = 20240618
 
 # Chinese New Year's Day (lunar new year) by Gregorian year.
@@ -249,21 +250,22 @@ def bulk_insert(
     return int(batch_id)
 
 
-def _free_name(engine: Engine) -> str:
+def _free_name(engine: Engine, lang: str) -> str:
+    name = t("demo.name", lang)
     with engine.connect() as conn:
         taken = set(conn.execute(select(Workspace.name)).scalars())
-    if DEMO_NAME not in taken:
-        return DEMO_NAME
+    if name not in taken:
+        return name
     number = 2
-    while f"{DEMO_NAME} {number}" in taken:
+    while f"{name} {number}" in taken:
         number += 1
-    return f"{DEMO_NAME} {number}"
+    return f"{name} {number}"
 
 
-def _plan(engine: Engine, ws: Workspace, year: int) -> None:
+def _plan(engine: Engine, ws: Workspace, year: int, lang: str) -> None:
     from core.plans import apply_templates, get_plan, save_kgi, save_kpi
 
-    save_kgi(engine, ws.id, f"{year} 年全年營收成長 50%", lang="zh-TW")
+    save_kgi(engine, ws.id, t("demo.kgi", lang, year=year), lang=lang)
     with engine.begin() as conn:  # gift seasons: split the year's target like last year's sales
         conn.execute(update(Kgi).where(Kgi.workspace_id == ws.id).values(split="seasonal"))
     apply_templates(engine, ws.id)
@@ -274,25 +276,27 @@ def _plan(engine: Engine, ws: Workspace, year: int) -> None:
                      target_value=kpi.target_value, cadence=kpi.cadence, sources=sources[kpi.metric],
                      label=kpi.label, template_key=kpi.template_key)
     save_kpi(engine, ws.id, metric="organic_sessions", target_kind="change_pct", target_value=20,
-             sources=["ga4"], label="自然流量提升 20%")
+             sources=["ga4"], label=t("demo.kpi.organic_sessions", lang))
     save_kpi(engine, ws.id, metric="open_rate", target_kind="level", target_value=0.25,
-             sources=["mailchimp"], label="Email 開信率提升至 25%")
+             sources=["mailchimp"], label=t("demo.kpi.open_rate", lang))
 
 
-def create_demo(engine: Engine, *, today: date | None = None) -> Workspace:
-    """Create the demo workspace with its plan and data; returns it.
+def create_demo(engine: Engine, *, today: date | None = None, lang: str = DEFAULT_LANGUAGE) -> Workspace:
+    """Create the demo workspace with its plan and data, in the user's language; returns it.
 
-    The name is "Demo Tea 茶葉電商", or "Demo Tea 茶葉電商 2"... when taken.
+    The name is "茶葉電商（示範）" (English: "Demo Tea Shop"), or "… 2"... when taken; the
+    KGI sentence, the KPI labels and the workspace language follow ``lang``.
     """
+    lang = normalize_language(lang)
     cal = DemoCalendar.for_today(today or date.today())
     ws = create_workspace(
-        engine, _free_name(engine), "ecommerce", currency="TWD", language="zh-TW",
+        engine, _free_name(engine, lang), "ecommerce", currency="TWD", language=lang,
         period_start=cal.period_start, period_months=12, is_demo=True,
     )
     try:
         for source, frame in demo_observations(cal).items():
             bulk_insert(engine, ws.id, source, frame, f"demo-{source}.csv")
-        _plan(engine, ws, cal.period_start.year)
+        _plan(engine, ws, cal.period_start.year, lang)
     except Exception as exc:
         _drop(engine, ws.id)
         if isinstance(exc, KgiError):

@@ -8,7 +8,8 @@ translations: the few words involved (萬, 億, month names) are part of the num
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 CURRENCY_SYMBOLS: dict[str, str] = {
     "TWD": "NT$",
@@ -46,38 +47,42 @@ def _trim(text: str) -> str:
     return text
 
 
-def _short_number(value: float, lang: str) -> str:
+def _short_number(value: float, lang: str, extra: int = 0) -> str:
     """Shorten a big magnitude: 4,100,000 → ``4.1M`` (en) or ``410 萬`` (zh-TW).
 
     Below 1,000 (en) or 10,000 (zh-TW) the full number is kept. One decimal below 100 units
-    of the step, none above (``12.3M``, ``123M``; ``41.5 萬``, ``1,234 萬``).
+    of the step, none above (``12.3M``, ``123M``; ``41.5 萬``, ``1,234 萬``); ``extra`` more
+    where two figures that differ would otherwise print the same (:func:`format_distinct`).
     """
     size = abs(value)
     steps = ((1e8, " 億"), (1e4, " 萬")) if _is_zh(lang) else ((1e9, "B"), (1e6, "M"), (1e3, "K"))
     for i, (step, suffix) in enumerate(steps):
         if size >= step:
             scaled = value / step
-            text = f"{scaled:,.0f}" if abs(scaled) >= 100 else _trim(f"{scaled:,.1f}")
+            places = (0 if abs(scaled) >= 100 else 1) + extra
+            text = _trim(f"{scaled:,.{places}f}")
             # 999,999 would round to "1,000K": say "1M" instead (not for 萬, where 1,000 萬 is usual).
             if i > 0 and not _is_zh(lang) and abs(round(scaled)) >= 1000:
-                return _short_number(math.copysign(steps[i - 1][0], value), lang)
+                return _short_number(math.copysign(steps[i - 1][0], value), lang, extra)
             return text + suffix
     # Tight space: from 100 up a decimal adds noise (NT$1,385, not NT$1,385.3).
-    if float(value).is_integer() or size >= 100:
+    if float(value).is_integer() or (size >= 100 and not extra):
         return f"{value:,.0f}"
-    return _trim(f"{value:,.1f}")
+    return _trim(f"{value:,.{(0 if size >= 100 else 1) + extra}f}")
 
 
 def _plain_number(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def _format_currency(value: float, lang: str, currency: str, short: bool) -> str:
+def _format_currency(value: float, lang: str, currency: str, short: bool, extra: int = 0) -> str:
     sign = "-" if value < 0 else ""
     size = abs(value)
     symbol = currency_symbol(currency)
     if short:
-        return f"{sign}{symbol}{_short_number(size, lang)}"
+        return f"{sign}{symbol}{_short_number(size, lang, extra)}"
+    if extra and currency.upper() not in _NO_DECIMALS:
+        return f"{sign}{symbol}{_plain_number(size, min(extra, 2))}"
     # Whole amounts and anything from 1,000 up read best without cents; CPA NT$9.50 keeps them.
     no_cents = currency.upper() in _NO_DECIMALS or size >= 1000 or float(size).is_integer()
     return f"{sign}{symbol}{_plain_number(size, 0 if no_cents else 2)}"
@@ -97,6 +102,7 @@ def format_value(
     currency: str = "TWD",
     short: bool = False,
     decimals: int | None = None,
+    extra: int = 0,
 ) -> str:
     """Format one metric value for people.
 
@@ -113,6 +119,9 @@ def format_value(
     decimals : int, optional
         Percent and ratio only: fixed decimals (an A/B test shows 6.25%, not 6.2%). By
         default 1, or 2 below 1% / 1×.
+    extra : int
+        More digits than usual, so that figures which differ print differently
+        (:func:`format_distinct` chooses it).
 
     Examples
     --------
@@ -127,19 +136,102 @@ def format_value(
         return MISSING
     number = float(value)  # type: ignore[arg-type]
     if unit == "currency":
-        return _format_currency(number, lang, currency, short)
+        return _format_currency(number, lang, currency, short, extra)
     if unit == "percent":
-        return _format_percent(number, decimals)
+        return _format_percent(number, None if decimals is None and not extra else (decimals or 1) + extra)
     if unit == "ratio":
         if decimals is None:
             decimals = 2 if abs(number) < 1 else 1
-        return f"{number:,.{decimals}f}×"
+        return f"{number:,.{decimals + extra}f}×"
     if unit == "rank":
         return f"#{number:.0f}" if number.is_integer() else f"#{number:.1f}"
     if short:
-        return _short_number(number, lang)
+        return _short_number(number, lang, extra)
+    if extra and not number.is_integer():
+        return f"{number:,.{extra}f}"
     # Counts are whole things: a forecast of 528,674.9 sessions reads as 528,675.
     return f"{number:,.0f}" if number.is_integer() or abs(number) >= 100 else f"{number:,.1f}"
+
+
+def format_distinct(
+    values: list[float | None], unit: str, lang: str, currency: str = "TWD", *, short: bool = False,
+) -> list[str]:
+    """:func:`format_value` for figures shown together, with as many more digits as it takes
+    for two figures that differ not to print the same (``NT$1.38K`` against ``NT$1.4K``, not
+    ``NT$1.4K`` against ``NT$1.4K``). At most three more digits."""
+    texts: list[str] = []
+    for extra in range(4):
+        texts = [format_value(v, unit, lang, currency, short=short, extra=extra) for v in values]
+        if not _collide(values, texts):
+            return texts
+    return texts
+
+
+def _collide(values: list[float | None], texts: list[str]) -> bool:
+    seen: dict[str, float] = {}
+    for value, text in zip(values, texts, strict=True):
+        if _missing(value):
+            continue
+        other = seen.setdefault(text, float(value))  # type: ignore[arg-type]
+        if not math.isclose(other, float(value), rel_tol=1e-9, abs_tol=1e-12):  # type: ignore[arg-type]
+            return True
+    return False
+
+
+def nice_step(span: float, count: int = 5) -> float:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) giving about ``count`` ticks."""
+    if span <= 0 or not math.isfinite(span):
+        return 1.0
+    raw = span / count
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
+def axis_ticks(
+    values: list[float | None], unit: str, lang: str, currency: str = "TWD", *, count: int = 5,
+    include_zero: bool = True,
+) -> tuple[list[float], list[str]]:
+    """A chart axis's ``tickvals`` and ``ticktext`` in the language's number style: 萬/億 in
+    zh-TW, K/M in English, percent as percent; neighbouring ticks never print the same.
+
+    Plotly's own ticks are English (``20M``, ``2k``) whatever the page's language, so every
+    chart takes its value axis from here.
+    """
+    present = [float(v) for v in values if not _missing(v)]  # type: ignore[arg-type]
+    if not present:
+        return [], []
+    lo, hi = min(present), max(present)
+    if include_zero:
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    if hi == lo:
+        hi = lo + (abs(lo) or 1.0)
+    step = nice_step(hi - lo, count)
+    first = math.floor(lo / step) * step
+    ticks = [first + i * step for i in range(int(math.ceil((hi - first) / step - 1e-9)) + 1)]
+    ticks = [round(v, 12) for v in ticks]
+    return ticks, format_distinct(ticks, unit, lang, currency, short=True)
+
+
+def format_count(value: int | float | None) -> str:
+    """A count with thousands separators: ``17326`` → ``17,326`` (both languages)."""
+    if _missing(value):
+        return MISSING
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+
+
+DEFAULT_TIME_ZONE = "Asia/Taipei"
+
+
+def format_local_time(moment: datetime | None, time_zone: str = DEFAULT_TIME_ZONE) -> str:
+    """A stored moment (UTC; naive means UTC) as the workspace's wall clock, ``2026-11-30 20:45``.
+
+    Times are stored in UTC; people read them in their own time zone (Taiwan by default).
+    """
+    if moment is None:
+        return MISSING
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def _to_year_month(period: str | date | datetime) -> tuple[int, int]:

@@ -24,7 +24,7 @@ from datetime import date
 from statistics import NormalDist, fmean, stdev
 from typing import Literal
 
-from core.formatting import format_pct, format_value
+from core.formatting import format_distinct, format_pct
 from core.i18n import t
 
 Kind = Literal["additive", "rate", "stock"]
@@ -612,11 +612,12 @@ def status_sentence(
     ``NT$4.1M of NT$10M (41%) at 50% of the year — 18% behind pace`` /
     ``已達 NT$410 萬／目標 NT$1,000 萬（41%），年度已過 50%，落後進度 18%``
     """
-    fmt = {"lang": lang, "currency": currency, "short": True}
+    # Figures that differ never print the same: "NT$1.39K against NT$1.4K", not "1.4K against 1.4K".
+    shown = format_distinct([actual, target, expected], unit, lang, currency, short=True)
     params = {
-        "actual": format_value(actual, unit, **fmt),  # type: ignore[arg-type]
-        "target": format_value(target, unit, **fmt),  # type: ignore[arg-type]
-        "expected": format_value(expected, unit, **fmt),  # type: ignore[arg-type]
+        "actual": shown[0],
+        "target": shown[1],
+        "expected": shown[2],
         "elapsed": format_pct(elapsed),
         "period": _period_word(months, lang),
     }

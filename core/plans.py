@@ -280,7 +280,7 @@ def apply_templates(engine: Engine, workspace_id: int) -> list[Kpi]:
                 target_kind=tpl.target.kind,
                 target_value=tpl.target.value,
                 cadence=_kpi_cadence(tpl.target.cadence),
-                label=tpl.label_zh if plan.workspace.language == "zh-TW" else tpl.label_en,
+                label=tpl.label(plan.workspace.language),
                 template_key=tpl.key,
             )
         )

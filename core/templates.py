@@ -17,6 +17,7 @@ from core.catalog import BUSINESS_TYPES, load_catalog
 from core.errors import KgiError
 from core.goals import Target
 from core.i18n import t
+from core.typography import zh_punctuation
 
 DATA_FILE = Path(__file__).parent / "data" / "templates.toml"
 
@@ -39,7 +40,7 @@ class KgiExample:
     variants: tuple[str, ...] = ()
 
     def text(self, lang: str) -> str:
-        return self.text_zh if _zh(lang) else self.text_en
+        return zh_punctuation(self.text_zh) if _zh(lang) else self.text_en
 
     @property
     def article_texts(self) -> tuple[str, ...]:
@@ -70,10 +71,10 @@ class KpiTemplate:
         return self.target.cadence or "period"
 
     def label(self, lang: str) -> str:
-        return self.label_zh if _zh(lang) else self.label_en
+        return zh_punctuation(self.label_zh) if _zh(lang) else self.label_en
 
     def note(self, lang: str) -> str:
-        return self.note_zh if _zh(lang) else self.note_en
+        return zh_punctuation(self.note_zh) if _zh(lang) else self.note_en
 
     @property
     def article_texts(self) -> tuple[str, ...]:

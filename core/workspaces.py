@@ -37,6 +37,15 @@ def _check(name: str, business_type: str, currency: str, language: str, period_m
     return clean
 
 
+def default_period_start(today: date) -> date:
+    """Where a new plan starts by default: 1 January of this year, or of the next one once
+    three quarters of this year are over (on 30 November a plan for "this year" would be 92%
+    elapsed on its first day)."""
+    year_start = date(today.year, 1, 1)
+    elapsed = (today - year_start).days / (date(today.year + 1, 1, 1) - year_start).days
+    return date(today.year + 1, 1, 1) if elapsed > 0.75 else year_start
+
+
 def create_workspace(
     engine: Engine,
     name: str,

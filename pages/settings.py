@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import backup
 from core.errors import KgiError
+from core.formatting import format_local_time
 from core.i18n import LANGUAGES
 from core.models import Workspace
 from core.pacing import Thresholds
@@ -44,8 +45,8 @@ def _restore_section() -> None:
         show_error(exc)
         return
     st.info(tr("ui.backup.restore_info", name=md_plain(info.workspace_name),
-               created=info.created_at.strftime("%Y-%m-%d %H:%M"),
-               rows=info.rows.get("observation", 0)), icon=":material/inventory_2:")
+               created=format_local_time(info.created_at),
+               rows=f"{info.rows.get('observation', 0):,}"), icon=":material/inventory_2:")
     suggested = backup.suggest_name(state.engine(), info.workspace_name)
     new_name = st.text_input(tr("ui.backup.restore_name"), value=suggested, key=f"restore_name_{upload.file_id}")
     if st.button(tr("ui.backup.restore_button"), key="restore_go", icon=":material/restore:"):

@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from core.formatting import format_local_time
 from core.models import ImportBatch
 from core.store import MAX_UPLOAD_MB, ImportResult, list_imports, undo_import
 from core.usertext import md_plain
@@ -25,6 +26,7 @@ from ui.upload import (
     choice_labels,
     confidence_words,
     edits_from_editor,
+    file_extension,
     format_day,
     granularity_label,
     granularity_line,
@@ -44,6 +46,7 @@ from ui.upload import (
     status_words,
     store_read,
     unmapped_lines,
+    uploader_css,
 )
 from ui.widgets import keep_choices, page_exists, page_header, require_workspace, tr
 
@@ -57,11 +60,15 @@ HISTORY_SHOWN = 30
 
 def uploaded_blobs() -> list[UploadedBlob]:
     """The files in the uploader, each hashed once per upload (not on every rerun)."""
+    # No ``type=``: Streamlit would refuse a .docx with an English hover only; the page says
+    # why in the user's language instead (refused_files). Its dropzone words are ours too.
+    st.html(uploader_css(tr("ui.upload.dropzone"), tr("ui.upload.browse")))
     files = st.file_uploader(
-        tr("ui.upload.uploader"), type=ACCEPTED_TYPES, accept_multiple_files=True, key="upl_files",
+        tr("ui.upload.uploader"), accept_multiple_files=True, key="upl_files",
         help=tr("ui.upload.uploader_help", mb=MAX_UPLOAD_MB),
     ) or []
     st.caption(tr("ui.upload.limit", mb=MAX_UPLOAD_MB))
+    files = refused_files(files)
     known: dict[str, str] = st.session_state.setdefault(DIGESTS_KEY, {})
     blobs: list[UploadedBlob] = []
     seen: set[str] = set()
@@ -75,6 +82,20 @@ def uploaded_blobs() -> list[UploadedBlob]:
             seen.add(blob.digest)
             blobs.append(blob)
     return blobs
+
+
+def refused_files(files: list[Any]) -> list[Any]:
+    """The files this page can read; each other one is named with the reason, on the page."""
+    kept = []
+    for item in files:
+        ext = file_extension(item.name)
+        if ext in ACCEPTED_TYPES:
+            kept.append(item)
+        elif ext:
+            st.error(tr("ui.upload.refused_type", file=item.name, kind=ext.upper()), icon=":material/block:")
+        else:
+            st.error(tr("ui.upload.refused_no_extension", file=item.name), icon=":material/block:")
+    return kept
 
 
 def how_to() -> None:
@@ -295,7 +316,7 @@ def rejected(read: FileRead) -> None:
         return
     table = rejected_frame(parsed, lang)
     if len(table) < len(parsed.rejected):
-        st.caption(tr("ui.upload.rejected.more", shown=len(table), count=len(parsed.rejected)))
+        st.caption(tr("ui.upload.rejected.more", shown=f"{len(table):,}", count=f"{len(parsed.rejected):,}"))
     st.dataframe(table, hide_index=True, width="stretch")
 
 
@@ -414,7 +435,7 @@ def history(ws: Any) -> None:
     for batch in batches[:HISTORY_SHOWN]:
         _history_row(batch, lang)
     if len(batches) > HISTORY_SHOWN:
-        st.caption(tr("ui.upload.history.more", shown=HISTORY_SHOWN, count=len(batches)))
+        st.caption(tr("ui.upload.history.more", shown=HISTORY_SHOWN, count=f"{len(batches):,}"))
 
 
 def _history_row(batch: ImportBatch, lang: str) -> None:
@@ -424,7 +445,7 @@ def _history_row(batch: ImportBatch, lang: str) -> None:
     cols[2].markdown(status_words(batch.status, lang))
     cols[3].markdown(f"{batch.rows:,}")
     cols[4].markdown(batch_period(batch, lang, compact=True))
-    cols[5].markdown(batch.created_at.strftime("%Y-%m-%d %H:%M") if batch.created_at else "—")
+    cols[5].markdown(format_local_time(batch.created_at))
     if batch.status == "imported":
         cols[6].button(tr("ui.upload.undo.button"), key=f"upl_undo_{batch.id}", on_click=_ask_undo,
                        args=(batch.id,), icon=":material/undo:", type="secondary",

@@ -8,12 +8,12 @@ import streamlit as st
 
 from core.catalog import BUSINESS_TYPES
 from core.errors import KgiError
-from core.formatting import format_month
+from core.formatting import format_day, format_month
 from core.i18n import LANGUAGES
 from core.models import Workspace
 from core.templates import business_type
 from core.usertext import md_plain
-from core.workspaces import CURRENCIES, create_workspace
+from core.workspaces import CURRENCIES, create_workspace, default_period_start
 from ui import state, workspace_life
 from ui.widgets import (
     LANGUAGE_NAMES,
@@ -97,7 +97,8 @@ def _create_form(first: bool) -> None:
         st.subheader(tr("ui.workspace.create"), anchor=False)
     ss = st.session_state
     ss.setdefault("ws_new_language", lang)
-    ss.setdefault("ws_new_start", date(date.today().year, 1, 1))
+    suggested = default_period_start(date.today())
+    ss.setdefault("ws_new_start", suggested)
     with st.container(border=True):
         left, right = st.columns([1, 1], gap="large")
         with left:
@@ -112,6 +113,8 @@ def _create_form(first: bool) -> None:
                          format_func=LANGUAGE_NAMES.get, help=tr("ui.workspace.language_help"))
             c3, c4 = st.columns(2)
             c3.date_input(tr("ui.workspace.start"), key="ws_new_start", help=tr("ui.workspace.start_help"))
+            if suggested.year > date.today().year and ss.get("ws_new_start") == suggested:
+                st.caption(tr("ui.workspace.start_next", start=format_day(suggested, lang)))
             c4.number_input(tr("ui.workspace.months"), min_value=1, max_value=36, value=12, step=1,
                             key="ws_new_months")
         with right:

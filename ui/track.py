@@ -22,7 +22,9 @@ from core.catalog import load_catalog
 from core.db import database_url
 from core.figure_notes import coverage_note, overlap_notes, periods_apart_note, source_note
 from core.formatting import (
+    axis_ticks,
     format_day,
+    format_distinct,
     format_month,
     format_pct,
     format_pct_change,
@@ -190,10 +192,32 @@ def _layout(fig: go.Figure, height: int = 360, title: str | None = None) -> go.F
     return fig
 
 
+HIT_COLOUR, MISS_COLOUR, OPEN_COLOUR = "#1f6f8b", "#c2410c", "#94a3b8"
+
+
+def _value_axis(fig: go.Figure, goal: GoalProgress, values: list[float | None], currency: str) -> None:
+    """The value axis in the language's number style (萬/億 or K/M, percent as percent)."""
+    vals, text = axis_ticks(values, goal.unit, state.lang(), currency, include_zero=goal.kind == "additive")
+    if vals:
+        fig.update_yaxes(tickvals=vals, ticktext=text, range=[vals[0], vals[-1]])
+
+
+def _hover_values(goal: GoalProgress, values: list[float | None], currency: str) -> list[str]:
+    return format_distinct(values, goal.unit, state.lang(), currency)
+
+
+def _bar_colour(actual: float | None, target: float | None, higher_is_better: bool) -> str:
+    """Hit (blue) or missed (orange) its month's target; grey without a target."""
+    if actual is None or target is None:
+        return OPEN_COLOUR
+    hit = actual >= target if higher_is_better else actual <= target
+    return HIT_COLOUR if hit else MISS_COLOUR
+
+
 def _month_axis(fig: go.Figure, goal: GoalProgress, labels: list[str]) -> None:
     """Month categories keep their full names (the hover shows them); the ticks are short."""
     fig.update_xaxes(tickvals=labels, ticktext=month_ticks([r.period for r in goal.monthly], state.lang()),
-                     tickangle=0, title=tt("track.chart.month_axis"))
+                     title=tt("track.chart.month_axis"))
 
 
 def cumulative_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
@@ -230,46 +254,56 @@ def cumulative_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
                                      mode="lines", line={"dash": "dot", "color": "#1f6f8b"}))
     # Month ticks in the user's language (plotly's own are English), values in its number style.
     fig.update_xaxes(tickvals=x, ticktext=month_ticks([r.period for r in goal.monthly], lang),
-                     tickangle=0, hoverformat="%Y-%m-%d", title=tt("track.chart.month_axis"))
-    fig.update_yaxes(title=goal_title(goal), tickformat="~s" if lang == "en" else ",.0f")
+                     hoverformat="%Y-%m-%d", title=tt("track.chart.month_axis"))
+    fig.update_yaxes(title=goal_title(goal))
+    shown = [*target_cum] + [y for trace in fig.data for y in (trace.y or ()) if y is not None]
+    _value_axis(fig, goal, shown, progress.currency)
     return _layout(fig, title=tt("track.chart.cumulative_title", goal=goal_title(goal)))
 
 
 def level_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
     """Monthly level (rate or stock) against its monthly target."""
     labels = [format_month(r.period, state.lang()) for r in goal.monthly]
-    scale = 100.0 if goal.unit == "percent" else 1.0
+    targets = [r.target for r in goal.monthly]
+    actuals = [r.actual for r in goal.monthly]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=labels, y=[(r.target or 0) * scale for r in goal.monthly],
-                             name=tt("track.chart.target"), line={"dash": "dash", "color": "#888"}))
+    fig.add_trace(go.Scatter(x=labels, y=targets, name=tt("track.chart.target"),
+                             customdata=_hover_values(goal, targets, progress.currency),
+                             hovertemplate="%{customdata}", line={"dash": "dash", "color": "#888"}))
     fig.add_trace(go.Scatter(
-        x=labels, y=[r.actual * scale if r.actual is not None else None for r in goal.monthly],
-        name=tt("track.chart.actual"), mode="lines+markers", line={"width": 3, "color": "#1f6f8b"},
+        x=labels, y=actuals, customdata=_hover_values(goal, actuals, progress.currency),
+        hovertemplate="%{customdata}", name=tt("track.chart.actual"), mode="lines+markers",
+        line={"width": 3, "color": "#1f6f8b"},
     ))
-    fig.update_yaxes(title=goal_title(goal) + (" (%)" if scale != 1 else ""))
+    fig.update_yaxes(title=goal_title(goal))
+    _value_axis(fig, goal, [*targets, *actuals], progress.currency)
     _month_axis(fig, goal, labels)
-    del progress
     return _layout(fig, title=tt("track.chart.level_title", goal=goal_title(goal)))
 
 
-def monthly_figure(goal: GoalProgress) -> go.Figure:
-    """Monthly bars against monthly targets; each bar's hover says its status in words."""
+def monthly_figure(goal: GoalProgress, currency: str = "TWD") -> go.Figure:
+    """Monthly bars against monthly targets, each bar coloured by whether it hit its month's
+    target (and its hover says the status in words: never colour alone)."""
     labels = [format_month(r.period, state.lang()) for r in goal.monthly]
-    scale = 100.0 if goal.unit == "percent" else 1.0
+    targets = [r.target for r in goal.monthly]
+    actuals = [r.actual for r in goal.monthly]
+    higher = load_catalog()[goal.metric].higher_is_better if goal.metric in load_catalog() else True
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        x=labels, y=[r.actual * scale if r.actual is not None else None for r in goal.monthly],
-        name=tt("track.chart.actual"), marker_color="#1f6f8b",
+        x=labels, y=actuals, name=tt("track.chart.actual"),
+        marker_color=[_bar_colour(a, tg, higher) for a, tg in zip(actuals, targets, strict=True)],
         text=[status_word(r.status) if r.status else "" for r in goal.monthly],
-        textposition="none", hovertemplate="%{y:,.2f} %{text}<extra></extra>",
+        customdata=_hover_values(goal, actuals, currency),
+        textposition="none", hovertemplate="%{customdata} %{text}<extra></extra>",
     ))
     fig.add_trace(go.Scatter(
-        x=labels, y=[(r.target or 0) * scale if r.target is not None else None for r in goal.monthly],
-        name=tt("track.chart.monthly_target"), mode="lines+markers",
+        x=labels, y=targets, name=tt("track.chart.monthly_target"), mode="lines+markers",
+        customdata=_hover_values(goal, targets, currency), hovertemplate="%{customdata}",
         line={"dash": "dash", "color": "#d97706"},
     ))
     _month_axis(fig, goal, labels)
-    fig.update_yaxes(title=goal_title(goal) + (" (%)" if scale != 1 else ""))
+    fig.update_yaxes(title=goal_title(goal))
+    _value_axis(fig, goal, [*targets, *actuals], currency)
     return _layout(fig, title=tt("track.chart.monthly_title", goal=goal_title(goal)))
 
 
@@ -350,7 +384,7 @@ def _figure(progress: Progress, version: tuple[Any, ...], chart: str) -> go.Figu
     if chart not in cached:
         kgi = progress.kgi
         assert kgi is not None
-        cached[chart] = cumulative_figure(kgi, progress) if chart == "cumulative" else monthly_figure(kgi)
+        cached[chart] = cumulative_figure(kgi, progress) if chart == "cumulative" else monthly_figure(kgi, progress.currency)
     return cached[chart]
 
 
@@ -392,12 +426,13 @@ def headline(goal: GoalProgress, p: Progress) -> None:
         # Progress toward the whole target and the pace are two figures, each labelled: a
         # headline percentage reads as progress, so the pace never stands in for it.
         top, bottom = st.columns(3), st.columns(3)
-        top[0].metric(tt("track.metric.actual"), fmt(goal, goal.actual_to_date, p.currency, short=True),
-                      help=fmt(goal, goal.actual_to_date, p.currency))
+        # Figures side by side that differ never print the same (NT$1.39K against NT$1.4K).
+        actual, target, expected = format_distinct(
+            [goal.actual_to_date, goal.target, goal.expected_to_date], goal.unit, state.lang(), p.currency, short=True)
+        top[0].metric(tt("track.metric.actual"), actual, help=fmt(goal, goal.actual_to_date, p.currency))
         top[1].metric(tt("measurement.progress_ratio"), progress_text(goal), help=tt("measurement.progress_help"))
-        top[2].metric(tt("track.metric.target"), fmt(goal, goal.target, p.currency, short=True),
-                      help=fmt(goal, goal.target, p.currency))
-        bottom[0].metric(tt("track.metric.expected"), fmt(goal, goal.expected_to_date, p.currency, short=True))
+        top[2].metric(tt("track.metric.target"), target, help=fmt(goal, goal.target, p.currency))
+        bottom[0].metric(tt("track.metric.expected"), expected)
         bottom[1].metric(tt("track.metric.pace"), pace_text(goal),
                          delta=_delta(goal), delta_color="normal", help=tt("track.metric.pace_help"))
         value, band = _forecast_text(goal, p.currency)
@@ -437,19 +472,31 @@ def kpi_card(goal: GoalProgress, p: Progress) -> None:
         if not goal.has_data:
             no_data_note(goal)
             return
-        scale = 100.0 if goal.unit == "percent" else 1.0
-        spark = [r.actual * scale for r in goal.monthly if r.actual is not None]
-        st.metric(
-            tt("track.kpi.actual_vs_target", target=fmt(goal, goal.target, p.currency, short=True)),
-            fmt(goal, goal.actual_to_date, p.currency, short=True),
-            delta=_delta(goal), chart_data=spark if len(spark) > 1 else None, chart_type="line",
-        )
+        actual, target = format_distinct([goal.actual_to_date, goal.target], goal.unit, state.lang(), p.currency,
+                                         short=True)
+        st.metric(tt("track.kpi.actual_vs_target", target=target), actual, delta=_delta(goal))
+        if sum(1 for r in goal.monthly if r.actual is not None) > 1:
+            st.plotly_chart(sparkline(goal), key=f"spark_{goal.metric}_{goal.label}",
+                            config={"displayModeBar": False, "staticPlot": True})
         st.caption(goal.sentence)
         if goal.progress_ratio is not None:
             st.caption(tt("measurement.progress_line", value=progress_text(goal)))
         if goal.actual_change_pct is not None:
             st.caption(tt("track.kpi.vs_last_year", change=format_pct_change(goal.actual_change_pct, state.lang())))
         figure_notes(goal, p.currency, short=True)
+
+
+def sparkline(goal: GoalProgress) -> go.Figure:
+    """A KPI's months in a thumbnail: the actual line and its monthly target dashed (st.metric's
+    own sparkline cannot draw a target)."""
+    done = [r for r in goal.monthly if r.actual is not None]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(y=[r.target for r in done], mode="lines", line={"dash": "dash", "color": "#d97706",
+                                                                          "width": 1.5}))
+    fig.add_trace(go.Scatter(y=[r.actual for r in done], mode="lines", line={"color": "#1f6f8b", "width": 2}))
+    fig.update_layout(height=70, margin={"l": 0, "r": 0, "t": 4, "b": 4}, showlegend=False,
+                      xaxis={"visible": False}, yaxis={"visible": False})
+    return fig
 
 
 def why_and_what_to_try(progress: Progress) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from core.aggregate import aggregate_many
 from core.catalog import load_catalog
 from core.errors import KgiError
-from core.formatting import format_month, format_value
+from core.formatting import format_local_time, format_month, format_value
 from core.i18n import t
 from core.importing import ColumnInfo, ParsedFile, get_source, source_keys
 from core.importing.columns import raw_columns
@@ -46,6 +46,33 @@ IGNORE, DATE, DIMENSION = "", "@date", "@dimension"
 FALLBACK_SOURCE = "sheet"  # what the reader calls a file no tool's fingerprint matched
 SPECIAL_CHOICES = (IGNORE, DATE, DIMENSION)
 ACCEPTED_TYPES = ["csv", "tsv", "txt", "xlsx", "xls"]
+
+
+def file_extension(name: str) -> str:
+    """``"Report.XLSX"`` → ``"xlsx"``; ``""`` when the name has none."""
+    stem, dot, ext = name.rpartition(".")
+    return ext.lower() if dot and stem else ""
+
+
+def uploader_css(dropzone: str, browse: str) -> str:
+    """Streamlit's uploader writes "Drag and drop files here", "Limit 200MB per file" and
+    "Browse files" in English whatever the page's language: show ours in their place (the
+    size limit is in the caption under it)."""
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "").replace('"', "'") + '"'
+
+    return (
+        "<style>"
+        '[data-testid="stFileUploaderDropzoneInstructions"] > div > span,'
+        '[data-testid="stFileUploaderDropzoneInstructions"] > div > small { display: none; }'
+        '[data-testid="stFileUploaderDropzoneInstructions"] > div::before {'
+        f" content: {quoted(dropzone)}; }}"
+        '[data-testid="stFileUploaderDropzone"] button,'
+        '[data-testid="stFileUploaderDropzone"] button * { font-size: 0 !important; }'
+        '[data-testid="stFileUploaderDropzone"] button::after {'
+        f" content: {quoted(browse)}; font-size: 0.95rem; }}"
+        "</style>"
+    )
 PREVIEW_ROWS = 20
 MAX_REJECTED_SHOWN = 500
 HIGH_CONFIDENCE, MEDIUM_CONFIDENCE = 0.85, 0.6
@@ -522,7 +549,7 @@ def history_frame(batches: Sequence[ImportBatch], lang: str) -> pd.DataFrame:
             t("ui.upload.history.rows", lang): b.rows,
             t("ui.upload.history.replaced", lang): b.replaced,
             t("ui.upload.history.period", lang): batch_period(b, lang),
-            t("ui.upload.history.when", lang): b.created_at.strftime("%Y-%m-%d %H:%M") if b.created_at else "",
+            t("ui.upload.history.when", lang): format_local_time(b.created_at) if b.created_at else "",
         }
         for b in batches
     ]

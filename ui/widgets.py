@@ -225,7 +225,7 @@ def _create_demo() -> None:
     from core.demo import create_demo
 
     try:
-        ws = create_demo(state.engine())
+        ws = create_demo(state.engine(), lang=state.lang())
     except KgiError as exc:
         st.session_state["ui_flash_error"] = exc.message(state.lang())
         return

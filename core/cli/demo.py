@@ -1,4 +1,7 @@
-"""``kgi demo``: create the demo workspace (a tea shop with two years of data)."""
+"""``kgi demo``: create the demo workspace (a tea shop with two years of data).
+
+The demo speaks the language of the command (``kgi --lang en demo``, KGI_LANG, LANG).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     del args
-    ws = create_demo(ctx.engine())
+    ws = create_demo(ctx.engine(), lang=ctx.lang)
     if ctx.as_json:
         ctx.print_json({"id": ws.id, "name": ws.name, "business_type": ws.business_type,
                         "period_start": ws.period_start.isoformat()})

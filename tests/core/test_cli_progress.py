@@ -60,8 +60,10 @@ def test_report_rejects_a_bad_month(engine, db_url, tmp_path, capsys, month) -> 
 
 
 def test_demo_command(db_url, capsys) -> None:  # noqa: ANN001
-    assert main(["--db", db_url, "demo", "--json"]) == 0
+    assert main(["--db", db_url, "--lang", "zh-TW", "demo", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["name"].startswith("Demo Tea")
-    assert main(["--db", db_url, "--lang", "en", "demo"]) == 0
-    assert "Demo Tea 茶葉電商 2" in capsys.readouterr().out
+    assert payload["name"] == "茶葉電商（示範）"
+    assert main(["--db", db_url, "--lang", "zh-TW", "demo"]) == 0
+    assert "茶葉電商（示範） 2" in capsys.readouterr().out
+    assert main(["--db", db_url, "--lang", "en", "demo"]) == 0  # the demo speaks the user's language
+    assert "Demo Tea Shop" in capsys.readouterr().out

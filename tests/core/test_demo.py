@@ -3,6 +3,7 @@ some not, and the conversion rate explaining the revenue gap)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -74,3 +75,16 @@ def test_create_demo_tells_a_story(engine) -> None:  # noqa: ANN001
     second = workspace_progress(engine, again.id, lang="en", today=TODAY)
     assert second.kgi.actual_to_date == progress.kgi.actual_to_date
     assert second.kpis[0].pace_ratio == pytest.approx(progress.kpis[0].pace_ratio)
+
+
+def test_create_demo_speaks_english_when_asked(engine) -> None:  # noqa: ANN001
+    ws = create_demo(engine, today=TODAY, lang="en")
+    assert ws.name == "Demo Tea Shop" and ws.language == "en"
+    plan = get_plan(engine, ws.id)
+    assert plan.kgi.metric == "revenue" and plan.kgi.target_value == 50
+    labels = [plan.kgi.text, *(k.label for k in plan.kpis)]
+    assert labels and not [s for s in labels if re.search(r"[\u3400-\u9fff]", s or "")], labels
+    zh = create_demo(engine, today=TODAY, lang="zh-TW")
+    zh_plan = get_plan(engine, zh.id)
+    assert re.search(r"[\u3400-\u9fff]", zh_plan.kgi.text)
+    assert all(re.search(r"[\u3400-\u9fff]", k.label) for k in zh_plan.kpis)

@@ -155,3 +155,52 @@ def test_month_ticks_are_short_with_the_year_where_it_changes():
     periods = ["2025-11", "2025-12", "2026-01", "2026-02"]
     assert month_ticks(periods, "zh-TW") == ["2025 年<br>11 月", "12 月", "2026 年<br>1 月", "2 月"]
     assert month_ticks(periods, "en") == ["Nov<br>2025", "Dec", "Jan<br>2026", "Feb"]
+
+
+# -- one convention per language (issue 14) -------------------------------------------------
+
+
+def test_figures_that_differ_never_print_the_same() -> None:
+    from core.formatting import format_distinct
+
+    assert format_distinct([1385, 1402], "currency", "en", short=True) == ["NT$1.39K", "NT$1.4K"]
+    assert format_distinct([1400, 1400], "currency", "en", short=True) == ["NT$1.4K", "NT$1.4K"]
+    assert format_distinct([0.0312, 0.0314], "percent", "zh-TW") == ["3.12%", "3.14%"]
+    assert format_distinct([None, 5.0], "ratio", "en") == ["—", "5.0×"]
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_distinct_holds_for_generated_pairs(seed: int) -> None:
+    import random
+
+    from core.formatting import format_distinct
+
+    rng = random.Random(seed)
+    a = rng.uniform(1, 10) * 10 ** rng.randint(0, 8)
+    b = a * (1 + rng.choice([-1, 1]) * rng.uniform(0.002, 0.05))
+    for lang in ("en", "zh-TW"):
+        x, y = format_distinct([a, b], "currency", lang, short=True)
+        assert x != y, (a, b, lang)
+
+
+def test_axis_ticks_speak_the_language() -> None:
+    from core.formatting import axis_ticks
+
+    vals, text = axis_ticks([0, 20_000_000], "currency", "zh-TW")
+    assert vals[0] == 0 and vals[-1] >= 20_000_000
+    assert text[-1] == "NT$2,000 萬" and all("M" not in x for x in text)
+    _, text_en = axis_ticks([0, 20_000_000], "currency", "en")
+    assert text_en[-1] == "NT$20M"
+    _, pct = axis_ticks([0.021, 0.034], "percent", "en", include_zero=False)
+    assert pct == ["2.0%", "2.5%", "3.0%", "3.5%"]
+    assert len(set(axis_ticks([0, 1_010_000], "count", "en")[1])) == len(axis_ticks([0, 1_010_000], "count", "en")[1])
+
+
+def test_times_are_shown_in_taipei() -> None:
+    from datetime import datetime
+
+    from core.formatting import format_local_time
+
+    assert format_local_time(datetime(2026, 11, 30, 12, 45)) == "2026-11-30 20:45"
+    assert format_local_time(datetime(2026, 11, 30, 20, 0), "UTC") == "2026-11-30 20:00"
+    assert format_local_time(None) == "—"

@@ -69,11 +69,15 @@ def test_dashboard_on_the_demo(make_app: MakeApp, app_engine: Engine, demo_id: i
     labels = [m.label for m in at.metric]
     for key in ("track.metric.actual", "track.metric.expected", "track.metric.pace", "track.metric.forecast"):
         assert t(key, lang) in labels
-    assert len(at.get("plotly_chart")) == 1
+    charts = [c.key for c in at.get("plotly_chart")]
+    assert charts.count("dash_kgi_chart") == 1
+    # every KPI with two months or more has its sparkline, which carries the target line
+    with_months = [k for k in progress.kpis if sum(1 for r in k.monthly if r.actual is not None) > 1]
+    assert len([c for c in charts if c.startswith("spark_")]) == len(with_months) > 0
     # A widget change reruns the page without recomputing or failing.
     at.segmented_control(key="dash_chart").set_value("monthly").run()
     assert_clean(at)
-    assert len(at.get("plotly_chart")) == 1
+    assert [c.key for c in at.get("plotly_chart")].count("dash_kgi_chart") == 1
     # An earlier as-of date: the page shows that date's figures, as `kgi progress --as-of` does.
     earlier = max(progress.as_of - timedelta(days=40), progress.period_start)
     at.date_input(key=f"dash_as_of_{demo_id}").set_value(earlier).run()
