@@ -17,6 +17,7 @@ from core.digest import (
     build_digest,
     check_address,
     check_recipients,
+    file_stem,
     remember_sent,
     send,
     smtp_config,
@@ -100,7 +101,7 @@ def test_demo_digest_arrives_with_the_progress_figures(engine, mail, lang) -> No
 
     assert Image.open(io.BytesIO(image.get_content())).size == (560, 180)
     (attachment,) = [a for a in attachments if a.get_content_type() != "image/png"]
-    assert attachment.get_filename() == f"review-Demo-Tea-茶葉電商-{MONTH}.xlsx"
+    assert attachment.get_filename() == f"review-{file_stem(ws.name)}-{MONTH}.xlsx"
     assert _cells(attachment.get_content()) == _cells(review_workbook_bytes(engine, ws.id, MONTH, lang))
 
 

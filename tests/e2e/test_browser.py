@@ -15,6 +15,8 @@ import openpyxl
 import pytest
 from e2e_support import field_values, language, nav, playwright_or_skip, settle, shot
 
+from core.i18n import t
+
 pytestmark = pytest.mark.browser
 expect = playwright_or_skip().expect
 
@@ -43,7 +45,7 @@ def _walk(page: Any, url: str, folder: Path) -> None:
     page.get_by_role("button", name="建立工作區").click()
 
     # 2. The KGI step: the article's example in one click, the SMART check live.
-    expect(page.get_by_role("heading", name="您的目標（KGI）", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name=t("ui.kgi.title", "zh-TW"), exact=True)).to_be_visible()
     page.get_by_role("button", name="營收提升 50%").click()
     settle(page)
     expect(page.get_by_role("textbox", name="用一句話寫下您的 KGI")).to_have_value("營收提升 50%")
@@ -53,7 +55,7 @@ def _walk(page: Any, url: str, folder: Path) -> None:
     page.get_by_role("button", name="儲存並前往 KPI").click()
 
     # 3. The KPI step: the templates are there and the driver panel finds the missing +18.6%.
-    expect(page.get_by_role("heading", name="能支撐目標的 KPI", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name=t("ui.kpis.title", "zh-TW"), exact=True)).to_be_visible()
     expect(page.get_by_text("網站轉換率提升 10%").first).to_be_visible()
     expect(page.get_by_text("+26.5%").first).to_be_visible()
     expect(page.get_by_text("+18.6%").first).to_be_visible()
@@ -61,7 +63,7 @@ def _walk(page: Any, url: str, folder: Path) -> None:
 
     # 4. Switch to English midway: the same plan, the same numbers, nothing lost.
     language(page, "English")
-    expect(page.get_by_role("heading", name="KPIs that add up to the goal", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name=t("ui.kpis.title", "en"), exact=True)).to_be_visible()
     expect(page.get_by_text("+18.6%").first).to_be_visible()
     expect(page.get_by_text("Sessions").first).to_be_visible()
     # Select boxes chosen in zh-TW now read in English (the browser sends choices as labels).
@@ -80,7 +82,7 @@ def _walk(page: Any, url: str, folder: Path) -> None:
 
     # 5. The plan, and the workbook download.
     nav(page, "Plan")
-    expect(page.get_by_role("heading", name="Your plan", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name=t("ui.plan.title", "en"), exact=True)).to_be_visible()
     shot(page, "08-plan-en")
     with page.expect_download() as info:
         page.get_by_role("button", name="Download the plan workbook").click()
@@ -94,7 +96,7 @@ def _walk(page: Any, url: str, folder: Path) -> None:
 
     # 6. Back to Traditional Chinese for the remaining screenshots.
     language(page, "繁體中文")
-    expect(page.get_by_role("heading", name="您的計畫書", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name=t("ui.plan.title", "zh-TW"), exact=True)).to_be_visible()
     shot(page, "09-plan-zh")
     nav(page, "設定")
     shot(page, "10-settings-zh")
