@@ -46,5 +46,6 @@ def terminal_safe(value: Any, *, keep_newlines: bool = True) -> str:
 
 def json_terminal_safe(dumped: str) -> str:
     """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with every character a terminal
-    would act on written as a ``\\uXXXX`` escape: the same data for a program, inert on screen."""
+    would act on written as a ``\\u`` escape with four hex digits: the same data for a program,
+    inert on screen."""
     return _CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", dumped)
