@@ -409,6 +409,17 @@ def default_as_of(last_data: date | None, today: date | None = None) -> date:
     return min(last_data, today) if last_data is not None else today
 
 
+def plan_as_of(obs: PlanObservations, today: date | None = None) -> date:
+    """The day progress is shown as of by default: the last day the plan's own data covers
+    (a month row covers its month), capped at today.
+
+    The plan's rows are what progress counts, so a later file of an unrelated metric does not
+    move "as of" past the plan's last figure; with no plan rows at all, the whole workspace's
+    last day is used (:attr:`PlanObservations.covered` falls back to it).
+    """
+    return default_as_of(obs.covered[1] if obs.covered else None, today)
+
+
 # --- results ------------------------------------------------------------------------------
 
 
@@ -1116,7 +1127,7 @@ def workspace_progress(
     inputs = load_plan_inputs(engine, workspace_id)
     obs = load_progress_observations(engine, inputs)
     if as_of is None:
-        as_of = default_as_of(last_data_date(engine, workspace_id), today)
+        as_of = plan_as_of(obs, today)
     return compute_progress(inputs, obs, as_of, lang)
 
 

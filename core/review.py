@@ -20,7 +20,6 @@ from core.progress import (
     Progress,
     _month_end,
     compute_progress,
-    last_data_date,
     load_plan_inputs,
     load_progress_observations,
     parse_month,
@@ -48,7 +47,7 @@ def monthly_review(engine: Engine, workspace_id: int, month: str, lang: str = "z
     obs = load_progress_observations(engine, inputs)
     with session_scope(engine) as session:
         workspace = session.get(Workspace, workspace_id)
-    last = last_data_date(engine, workspace_id)
+    last = obs.covered[1] if obs.covered else None
     first_day = date.fromisoformat(month + "-01")
     as_of = _month_end(month) if last is None else min(_month_end(month), max(last, first_day))
     progress = compute_progress(inputs, obs, as_of, lang)

@@ -29,6 +29,7 @@ from core.measurement import (
     sources_with_data,
 )
 from core.models import Observation
+from core.typography import join_list
 from core.workspaces import get_workspace, source_of_record_choices
 
 
@@ -100,7 +101,7 @@ class Overlap:
         )
         return t(
             "measurement.upload.overlap", lang, metric=metric.name(lang), source=source_label(self.source, lang),
-            others=", ".join(measurement_label(m, lang) for m in others), start=format_day(self.start, lang),
+            others=join_list((measurement_label(m, lang) for m in others), lang), start=format_day(self.start, lang),
             end=format_day(self.end, lang), record=measurement_label(self.record, lang), figures=figures,
         )
 

@@ -28,6 +28,7 @@ from core.plans import (
     save_kpi,
 )
 from core.templates import kpi_templates
+from core.typography import join_list
 from core.usertext import md_plain
 from ui import state
 from ui.sources import baseline_hint, sources_panel
@@ -347,12 +348,10 @@ def _driver_panel(check: DriverCheck | None, kgi_metric: str | None) -> None:
     for missing in check.missing:
         _missing_driver(missing)
     if check.indirect:
-        names = "、".join(_metric_label(m) for m in check.indirect) if lang == "zh-TW" else ", ".join(
-            _metric_label(m) for m in check.indirect
-        )
+        names = join_list((_metric_label(m) for m in check.indirect), lang)
         st.caption(f":material/info: {tr('ui.kpis.indirect', metrics=names, kgi=_metric_label(kgi_metric))}")
     if check.uncounted:
-        names = ", ".join(_metric_label(m) for m in check.uncounted)
+        names = join_list((_metric_label(m) for m in check.uncounted), lang)
         st.caption(f":material/info: {tr('ui.kpis.uncounted', metrics=names)}")
 
 

@@ -13,6 +13,7 @@ from core.errors import KgiError
 from core.formatting import format_pct, format_pct_change
 from core.levers import levers_for
 from core.progress import Progress, gap_attribution
+from core.typography import join_list
 from ui import state
 from ui.track import (
     goal_header,
@@ -131,8 +132,7 @@ if ws is not None:
     if require_plan(progress):
         driver_gap(progress)
         behind_goals(progress)
-        joiner = "、" if lang == "zh-TW" else ", "  # the list comma of the language
         st.caption(tt("track.optimise.as_of", as_of=progress.as_of.isoformat(),
-                      statuses=joiner.join(status_word(s) for s in ("on_track", "at_risk", "off_track"))))
+                      statuses=join_list((status_word(s) for s in ("on_track", "at_risk", "off_track")), lang)))
 st.divider()
 ab_calculator()

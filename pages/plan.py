@@ -20,6 +20,7 @@ from core.models import Kgi, Kpi, Workspace
 from core.plans import get_plan, kgi_target, kpi_target, plan_driver_check
 from core.progress import data_stamp
 from core.smart import describe_target
+from core.typography import join_list
 from ui import state
 from ui.upload import source_label
 from ui.widgets import (
@@ -112,8 +113,7 @@ def _kpi_table(kpis: list[Kpi]) -> None:
 
 def _sources_text(keys: list[str]) -> str:
     """The sources a KPI counts, by the names people know them by (list separator per language)."""
-    sep = "、" if lang == "zh-TW" else ", "
-    return sep.join(source_label(key, lang) for key in keys)
+    return join_list((source_label(key, lang) for key in keys), lang)
 
 
 def _driver_line(check: DriverCheck | None) -> None:

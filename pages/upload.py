@@ -13,6 +13,7 @@ import streamlit as st
 from core.formatting import format_local_time
 from core.models import ImportBatch
 from core.store import MAX_UPLOAD_MB, ImportResult, list_imports, undo_import
+from core.typography import join_list
 from core.usertext import md_plain
 from ui import state
 from ui.upload import (
@@ -211,8 +212,7 @@ def summary(ws: Any, read: FileRead, source: str) -> None:
         st.metric(tr("ui.upload.file.rows"), f"{len(parsed.observations):,}", width="content")
         st.metric(tr("ui.upload.file.rejected_count"), f"{len(parsed.rejected):,}", width="content")
     if parsed.metrics:
-        names = "、".join if lang == "zh-TW" else ", ".join
-        st.markdown(tr("ui.upload.file.metrics", metrics=names(metric_name(m, lang) for m in parsed.metrics)))
+        st.markdown(tr("ui.upload.file.metrics", metrics=join_list((metric_name(m, lang) for m in parsed.metrics), lang)))
     else:
         st.warning(tr("ui.upload.file.no_metrics"), icon=":material/warning:")
     if parsed.currency and ws.currency and parsed.currency.upper() != ws.currency.upper():

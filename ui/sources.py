@@ -16,6 +16,7 @@ from core.measurement import AUTO, family_label, family_order, measurement_label
 from core.plans import data_baselines
 from core.progress import data_stamp
 from core.sources_of_record import workspace_sources
+from core.typography import join_list
 from core.workspaces import set_source_of_record
 from ui import state
 from ui.widgets import show_error
@@ -83,7 +84,7 @@ def _choices(workspace_id: int, business_type: str, listed: list[Any], catalog: 
             on_change=_choose, args=(workspace_id, item.metric, key),
         )
         if choice.alternatives:
-            everyone = ", ".join(measurement_label(m, lang) for m in (choice.record, *choice.alternatives) if m)
+            everyone = join_list((measurement_label(m, lang) for m in (choice.record, *choice.alternatives) if m), lang)
             st.caption(t("measurement.kpis.has_data", lang, sources=everyone))
         error = st.session_state.pop(f"{key}_error", None)
         if error is not None:

@@ -40,11 +40,10 @@ from core.progress import (
     Progress,
     compute_progress,
     data_stamp,
-    default_as_of,
     gap_attribution,
-    last_data_date,
     load_plan_inputs,
     load_progress_observations,
+    plan_as_of,
 )
 from core.usertext import md_plain
 from ui import state
@@ -79,18 +78,13 @@ def _progress(url: str, workspace_id: int, stamp: tuple[Any, ...], as_of: date, 
     return compute_progress(inputs, obs, as_of, lang)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _last_date(url: str, workspace_id: int, stamp: tuple[Any, ...]) -> date | None:
-    del url, stamp
-    return last_data_date(state.engine(), workspace_id)
-
-
 def current_stamp(workspace_id: int) -> tuple[Any, ...]:
     return data_stamp(state.engine(), workspace_id)
 
 
 def default_date(workspace_id: int, stamp: tuple[Any, ...]) -> date:
-    return default_as_of(_last_date(database_url(), workspace_id, stamp))
+    """The last day the plan's data covers (the inputs are read, and cached, for progress anyway)."""
+    return plan_as_of(_inputs(database_url(), workspace_id, stamp)[1])
 
 
 def progress_for(workspace_id: int, as_of: date | None = None) -> Progress:
@@ -486,17 +480,21 @@ def kpi_card(goal: GoalProgress, p: Progress) -> None:
         figure_notes(goal, p.currency, short=True)
 
 
-def sparkline(goal: GoalProgress) -> go.Figure:
+def sparkline(goal: GoalProgress) -> dict[str, Any]:
     """A KPI's months in a thumbnail: the actual line and its monthly target dashed (st.metric's
-    own sparkline cannot draw a target)."""
+    own sparkline cannot draw a target).
+
+    A plain figure dict: eight cards of Plotly's figure objects (each ``update_layout``
+    validated) cost a tenth of the dashboard's first run; the dict is validated once.
+    """
     done = [r for r in goal.monthly if r.actual is not None]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(y=[r.target for r in done], mode="lines", line={"dash": "dash", "color": "#d97706",
-                                                                          "width": 1.5}))
-    fig.add_trace(go.Scatter(y=[r.actual for r in done], mode="lines", line={"color": "#1f6f8b", "width": 2}))
-    fig.update_layout(height=70, margin={"l": 0, "r": 0, "t": 4, "b": 4}, showlegend=False,
-                      xaxis={"visible": False}, yaxis={"visible": False})
-    return fig
+    lines = (([r.target for r in done], {"dash": "dash", "color": "#d97706", "width": 1.5}),
+             ([r.actual for r in done], {"color": "#1f6f8b", "width": 2}))
+    return {
+        "data": [{"type": "scatter", "y": ys, "mode": "lines", "line": line} for ys, line in lines],
+        "layout": {"height": 70, "margin": {"l": 0, "r": 0, "t": 4, "b": 4}, "showlegend": False,
+                   "xaxis": {"visible": False}, "yaxis": {"visible": False}},
+    }
 
 
 def why_and_what_to_try(progress: Progress) -> None:

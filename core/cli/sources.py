@@ -15,6 +15,7 @@ from core.errors import KgiError
 from core.i18n import t
 from core.measurement import family_label, measurement_label
 from core.sources_of_record import workspace_sources
+from core.typography import join_list
 from core.workspaces import get_workspace, set_source_of_record
 
 
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     for item in listed:
         choice = item.choice
         record = measurement_label(choice.record, ctx.lang) or t("measurement.cli.none", ctx.lang)
-        others = ", ".join(measurement_label(a, ctx.lang) for a in choice.alternatives)
+        others = join_list((measurement_label(a, ctx.lang) for a in choice.alternatives), ctx.lang)
         print(t(
             "measurement.cli.line", ctx.lang, metric=load_catalog()[item.metric].name(ctx.lang), record=record,
             chosen=t("measurement.cli.chosen", ctx.lang) if choice.chosen_by == "workspace" else "",

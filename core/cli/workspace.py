@@ -20,7 +20,7 @@ from core.workspace_life import (
     rename_workspace,
     unarchive_workspace,
 )
-from core.workspaces import create_workspace, get_workspace, list_workspaces
+from core.workspaces import create_workspace, default_period_start, get_workspace, list_workspaces
 
 
 def parse_date(value: str) -> date:
@@ -52,7 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.add_argument("name")
     create.add_argument("--type", required=True, dest="business_type", help=", ".join(BUSINESS_TYPES))
     create.add_argument("--currency", default="TWD")
-    create.add_argument("--start", help="period start, YYYY-MM-DD (default: 1 January this year)")
+    create.add_argument("--start", help="period start, YYYY-MM-DD (default: 1 January this year, or next year's once"
+                        " three quarters of this one are over, as on the Workspace page)")
     create.add_argument("--months", type=int, default=12, help="length of the plan period")
     create.add_argument("--language", choices=["zh-TW", "en"], help="the workspace's language")
     create.set_defaults(func=run_create)
@@ -80,7 +81,7 @@ def _register_life(actions: argparse._SubParsersAction) -> None:
 
 
 def run_create(args: argparse.Namespace, ctx: Context) -> int:
-    start = parse_date(args.start) if args.start else None
+    start = parse_date(args.start) if args.start else default_period_start(date.today())
     ws = create_workspace(
         ctx.engine(),
         args.name,

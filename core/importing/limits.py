@@ -39,6 +39,7 @@ ROW_JUMP = 1_000  # a row this far past the last one is checked for a value
 MAX_SPAN_CELLS = 40_000_000
 MAX_LINE_CHARS = 1_000_000  # one physical line of a CSV
 SCAN_CHUNK = 4 * MB
+TAIL_SAMPLE = 16 * 1024  # bytes of each chunk's end whose cells are read for columns
 
 
 def mb(n_bytes: int | float) -> str:
@@ -201,8 +202,10 @@ class _Extent:
             if _holds_value(scan, match.end(), b"</c>"):
                 self._column(match.group(1), match.group(2))
         if self.max_col < 27 * 26 and b'r="' in scan:
-            # Two-letter columns at most so far: the widest is among the last cells of rows.
-            tail = scan[-65536:]
+            # Two-letter columns at most so far (ZZ = 702, within MAX_COLUMNS): a sample of the
+            # chunk's last rows estimates the span; a wider stray cell within two letters is
+            # still bounded by the reading child's memory limit (core.importing.sandbox).
+            tail = scan[-TAIL_SAMPLE:]
             for match in _CELL_REF.finditer(tail):
                 if _holds_value(tail, match.end(), b"</c>"):
                     self._column(match.group(1), match.group(2))

@@ -15,10 +15,21 @@ UNKNOWN_KEY = "import.row.unreadable"
 UNKNOWN_FILE_KEY = "import.file.unreadable"
 
 
+# Parameters that count things: shown with thousands separators (12,345 rows), the one rule
+# for every import message. Row numbers, years and months are not counts and stay as written.
+COUNT_PARAMS = frozenset({"count", "total", "shown", "cells", "rejected", "skipped"})
+
+
+def display_params(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` ready for a sentence: integer counts grouped by thousands."""
+    return {k: f"{v:,}" if k in COUNT_PARAMS and isinstance(v, int) and not isinstance(v, bool) else v
+            for k, v in params.items()}
+
+
 def render(key: str, lang: str, row: int | None = None, column: str | None = None,
            params: dict[str, Any] | None = None) -> str:
     """The message in ``lang``; a row in another sheet than the first says which sheet."""
-    params = dict(params or {})
+    params = display_params(params or {})
     sheet = params.pop("sheet", None)
     values = {"row": row if row is not None else "?", "column": column or "", **params}
     try:

@@ -34,7 +34,7 @@ from core.importing.guards import (
     value_problems,
 )
 from core.importing.hints import is_total_label, unmapped_columns
-from core.importing.messages import render
+from core.importing.messages import display_params, render
 from core.importing.periods import GRANULARITY_CHOICES, settle_granularity, year_context
 from core.importing.sources import (
     Resolution,
@@ -76,7 +76,7 @@ class Message:
     params: dict[str, Any] = field(default_factory=dict)
 
     def message(self, lang: str) -> str:
-        return t(self.key, lang, **self.params)
+        return t(self.key, lang, **display_params(self.params))
 
 
 @dataclass
@@ -734,7 +734,10 @@ def parse_date_column(ctx: _Context, plan: _Plan, ok: np.ndarray) -> tuple[pd.Se
     bad = ok & result.bad.to_numpy()
     mixed = ok & result.mixed.to_numpy()
     ctx.reject(table, np.flatnonzero(missing), col.name, "import.row.missing_date")
-    no_year = bad & raw.map(lambda v: isinstance(v, str) and bare_month(v) is not None).to_numpy(dtype=bool)
+    no_year = np.zeros(len(raw), dtype=bool)
+    if bad.any():  # only rejected cells are looked at again (a map over every row costs)
+        where = np.flatnonzero(bad)
+        no_year[where] = [isinstance(v, str) and bare_month(v) is not None for v in raw.iloc[where]]
     ctx.reject(table, np.flatnonzero(no_year), col.name, "import.row.month_no_year", raw)
     ctx.reject(table, np.flatnonzero(bad & ~no_year), col.name, "import.row.bad_date", raw)
     ctx.reject(table, np.flatnonzero(mixed), col.name, "import.row.mixed_date", raw,

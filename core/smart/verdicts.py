@@ -18,6 +18,7 @@ from core.smart.criteria import CRITERIA, Criterion, c
 from core.smart.fmt import describe_target, fmt_pct, fmt_plain
 from core.smart.parse import MAX_GOAL_CHARS, TOO_LONG_NOTE, invalid_date, two_periods
 from core.smart.sanity import absurd
+from core.typography import join_list
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,8 +101,7 @@ def check_smart(goal: ParsedGoal, *, lang: str | None = None, business_type: str
 
 
 def _names(keys: tuple[str, ...], lang: str) -> str:
-    sep = "、" if lang.startswith("zh") else " / "
-    return sep.join(load_catalog()[k].name(lang) for k in keys)
+    return join_list((load_catalog()[k].name(lang) for k in keys), lang)
 
 
 # --- Specific ----------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def _specific(goal: ParsedGoal, metric: Metric | None, lang: str) -> Criterion:
     if goal.direction is None:
         return c("fail", lang, "smart.s.no_direction", "smart.s.no_direction.fix", metric=name)
     if goal.other_metrics:
-        others = "、".join(load_catalog()[k].name(lang) for k in goal.other_metrics)
+        others = join_list((load_catalog()[k].name(lang) for k in goal.other_metrics), lang)
         return c("warn", lang, "smart.s.many", "smart.s.many.fix", metric=name, others=others)
     wrong_way = (goal.direction == "decrease" and metric.higher_is_better) or (
         goal.direction == "increase" and not metric.higher_is_better
@@ -210,7 +210,7 @@ def _relevant(goal: ParsedGoal, metric: Metric | None, lang: str, business_type:
             return c("warn", lang, "smart.r.kpi_same", "smart.r.kpi_same.fix", metric=name)
         if metric.key in catalog.drivers_of(kgi_metric):
             return c("pass", lang, "smart.r.kpi_driver", metric=name, kgi=kgi_name)
-        drivers = "、".join(catalog[k].name(lang) for k in sorted(catalog.drivers_of(kgi_metric))[:4])
+        drivers = join_list((catalog[k].name(lang) for k in sorted(catalog.drivers_of(kgi_metric))[:4]), lang)
         return c("fail", lang, "smart.r.kpi_unrelated", "smart.r.kpi_unrelated.fix",
                  metric=name, kgi=kgi_name, drivers=drivers)
     if not business_type:
@@ -218,7 +218,7 @@ def _relevant(goal: ParsedGoal, metric: Metric | None, lang: str, business_type:
     type_key = f"templates.type.{business_type}"
     type_name = t(type_key, lang) if has(type_key) else business_type
     cores = core_metrics(business_type)
-    core_names = "、".join(catalog[k].name(lang) for k in cores)
+    core_names = join_list((catalog[k].name(lang) for k in cores), lang)
     if metric.key in cores:
         return c("pass", lang, "smart.r.core", metric=name, type=type_name)
     if any(metric.key in catalog.drivers_of(k) for k in cores):

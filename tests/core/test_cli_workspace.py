@@ -25,6 +25,16 @@ def test_create_and_list(capsys, db_url, engine):
     assert [w["name"] for w in json.loads(out)] == ["Demo Tea"]
 
 
+def test_create_without_a_start_uses_the_workspace_pages_default(capsys, db_url):
+    from datetime import date
+
+    from core.workspaces import default_period_start
+
+    code, out, _ = run(capsys, "--db", db_url, "workspace", "create", "Next Year Shop", "--type", "ecommerce", "--json")
+    assert code == 0
+    assert json.loads(out)["period_start"] == default_period_start(date.today()).isoformat()
+
+
 @pytest.mark.parametrize(
     ("argv", "needle_en", "needle_zh"),
     [

@@ -131,3 +131,13 @@ def test_rejected_rows_stored_and_shown_keep_their_row_and_column() -> None:
             text = problem.message(lang)
             assert text == row.message(lang)
             assert str(row.row) in text and row.column in text and "import." not in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_counts_in_import_messages_are_grouped_by_thousands_and_row_numbers_are_not(lang: str) -> None:
+    from core.importing.reader import Message
+
+    warning = Message("import.warn.totals_dropped", {"count": 12345, "sheet": ""}).message(lang)
+    assert "12,345" in warning and "12345" not in warning
+    problem = Problem("import.row.bad_date", {"value": "x"}, row=23456, column="Date").message(lang)
+    assert "23456" in problem and "23,456" not in problem
