@@ -256,13 +256,17 @@ def format_month(period: str | date | datetime, lang: str) -> str:
 
 
 def format_month_tick(period: str | date | datetime, lang: str, *, with_year: bool) -> str:
-    """A chart's month tick: short (``3 月`` / ``Mar``), the year on a second line where asked
-    (the first tick and every January), so twelve ticks fit side by side."""
+    """A chart's month tick: short (``3 月`` / ``Mar``), with its year where asked (the first
+    tick and every January: ``2026 年 1 月`` / ``Jan 2026``).
+
+    One line: on a phone the chart turns its ticks upright, and a two-line tick turned upright
+    becomes two columns that run into the next month's.
+    """
     year, month = _to_year_month(period)
     if _is_zh(lang):
-        return f"{year} 年<br>{month} 月" if with_year else f"{month} 月"
+        return f"{year} 年 {month} 月" if with_year else f"{month} 月"
     name = _MONTHS_EN[month - 1]
-    return f"{name}<br>{year}" if with_year else name
+    return f"{name} {year}" if with_year else name
 
 
 def month_ticks(periods: list[str], lang: str) -> list[str]:

@@ -181,7 +181,10 @@ def _layout(fig: go.Figure, height: int = 360, title: str | None = None) -> go.F
     fig.update_layout(
         title={"text": title or "", "font": {"size": 15}, "x": 0, "xanchor": "left"},
         height=height, margin={"l": 10, "r": 10, "t": 50 if title else 30, "b": 10},
-        legend={"orientation": "h", "y": -0.28}, hovermode="x unified",
+        # The legend at the foot of the whole figure (not a fraction of the plot's height), so
+        # month ticks turned upright on a phone push the plot up instead of running into it.
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+        hovermode="x unified",
     )
     return fig
 
@@ -209,9 +212,9 @@ def _bar_colour(actual: float | None, target: float | None, higher_is_better: bo
 
 
 def _month_axis(fig: go.Figure, goal: GoalProgress, labels: list[str]) -> None:
-    """Month categories keep their full names (the hover shows them); the ticks are short."""
-    fig.update_xaxes(tickvals=labels, ticktext=month_ticks([r.period for r in goal.monthly], state.lang()),
-                     title=tt("track.chart.month_axis"))
+    """Month categories keep their full names (the hover shows them); the ticks are short and
+    need no axis title (they are months, and the first names its year)."""
+    fig.update_xaxes(tickvals=labels, ticktext=month_ticks([r.period for r in goal.monthly], state.lang()))
 
 
 def cumulative_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
@@ -248,7 +251,7 @@ def cumulative_figure(goal: GoalProgress, progress: Progress) -> go.Figure:
                                      mode="lines", line={"dash": "dot", "color": "#1f6f8b"}))
     # Month ticks in the user's language (plotly's own are English), values in its number style.
     fig.update_xaxes(tickvals=x, ticktext=month_ticks([r.period for r in goal.monthly], lang),
-                     hoverformat="%Y-%m-%d", title=tt("track.chart.month_axis"))
+                     hoverformat="%Y-%m-%d")
     fig.update_yaxes(title=goal_title(goal))
     shown = [*target_cum] + [y for trace in fig.data for y in (trace.y or ()) if y is not None]
     _value_axis(fig, goal, shown, progress.currency)

@@ -153,8 +153,8 @@ def test_month_ticks_are_short_with_the_year_where_it_changes():
     from core.formatting import month_ticks
 
     periods = ["2025-11", "2025-12", "2026-01", "2026-02"]
-    assert month_ticks(periods, "zh-TW") == ["2025 年<br>11 月", "12 月", "2026 年<br>1 月", "2 月"]
-    assert month_ticks(periods, "en") == ["Nov<br>2025", "Dec", "Jan<br>2026", "Feb"]
+    assert month_ticks(periods, "zh-TW") == ["2025 年 11 月", "12 月", "2026 年 1 月", "2 月"]
+    assert month_ticks(periods, "en") == ["Nov 2025", "Dec", "Jan 2026", "Feb"]
 
 
 # -- one convention per language (issue 14) -------------------------------------------------

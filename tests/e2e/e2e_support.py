@@ -53,6 +53,10 @@ def settle(page: Any) -> None:
     page.wait_for_timeout(300)
 
 
+NOTHING_PENDING_JS = """() => !document.querySelector('[data-testid^="stSkeleton"]')
+  && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))"""
+
+
 def shot(page: Any, name: str) -> None:
     """A full-page screenshot in ``screenshots/`` (git-ignored), once the page is still.
 
@@ -70,6 +74,9 @@ def shot(page: Any, name: str) -> None:
     if tall > size["height"]:
         page.set_viewport_size({"width": size["width"], "height": tall})
         page.wait_for_timeout(500)  # charts and grids redraw at the new size
+        # Elements laid out again show a skeleton meanwhile; a loaded machine takes its time.
+        with contextlib.suppress(Exception):
+            page.wait_for_function(NOTHING_PENDING_JS, timeout=15_000)
     try:
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     finally:
