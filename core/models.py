@@ -86,6 +86,10 @@ class ImportBatch(SQLModel, table=True):
     replaced: int = 0
     errors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+    # The column its rows are broken down by ("device category"), None without a breakdown.
+    # Two imports of one source broken down by different columns are two breakdowns of one
+    # total, not two parts of it (core.store._other_breakdowns).
+    dimension_kind: str | None = Field(default=None, max_length=300)
 
 
 class Observation(SQLModel, table=True):

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from core import audit
 from core.aggregate import BY_VALUES, aggregate
+from core.breakdowns import OtherBreakdown, add_totals, find_other_breakdowns
 from core.catalog import load_catalog
 from core.errors import KgiError
 from core.measurement import counted
@@ -405,6 +406,7 @@ def _insert_batch(conn: Connection, workspace_id: int, parsed: ParsedFile, diges
         "replaced": 0,
         "errors": [p.to_json() for p in problems[:MAX_STORED_ERRORS]],
         "created_at": utcnow(),
+        "dimension_kind": (getattr(parsed, "meta", None) or {}).get("dimension_kind"),
     }
     return int(conn.execute(insert(BATCH).values(**values)).inserted_primary_key[0])
 
@@ -466,6 +468,13 @@ def _other_granularity_hits(existing: pd.DataFrame, new_keys: pd.DataFrame) -> s
     old = existing.assign(key=month_keys(existing), granularity=existing["granularity"].astype(str))
     joined = old.merge(new.drop_duplicates(), on="key", suffixes=("", "_new"))
     return set(joined.loc[joined["granularity"] != joined["granularity_new"], "id"].tolist())
+
+
+def _other_breakdown_note(found: OtherBreakdown) -> Problem:
+    return Problem("import.warn.other_breakdown", {
+        "metric": found.metric, "start": found.start.isoformat(), "end": found.end.isoformat(),
+        "kind": found.kind, "other_kind": found.other_kind, "other_file": found.other_file,
+    })
 
 
 def _set_superseded(conn: Connection, ids: Sequence[int], value: int | None) -> None:
@@ -573,7 +582,13 @@ def store_parsed(engine: Engine, workspace_id: int, parsed: ParsedFile, file_byt
                 return _result_from_batch(existing, "unchanged")
             batch_id = _insert_batch(conn, workspace_id, parsed, file_bytes_hash, problems)
             replaced = _supersede(conn, workspace_id, source, rows, batch_id)
+            kind = (getattr(parsed, "meta", None) or {}).get("dimension_kind")
+            found = find_other_breakdowns(conn, _live_range(workspace_id, source, rows), kind)
             _insert_rows(conn, workspace_id, source, rows, batch_id, on_progress)
+            if found is not None:
+                own = rows.keys_frame().assign(value=rows.value)
+                warnings += [_other_breakdown_note(b) for b in add_totals(
+                    conn, found, workspace_id=workspace_id, source=source, batch_id=batch_id, rows=own)]
             _finish_batch(conn, batch_id, rows, replaced)
             audit.record_conn(conn, workspace_id, "import", parsed.file_name, batch_id=batch_id, rows=len(rows),
                               source=source, replaced=replaced)

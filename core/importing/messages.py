@@ -31,6 +31,8 @@ def render(key: str, lang: str, row: int | None = None, column: str | None = Non
     """The message in ``lang``; a row in another sheet than the first says which sheet."""
     params = display_params(params or {})
     sheet = params.pop("sheet", None)
+    if isinstance(params.get("metric"), str):  # a catalog key is named in the reader's language
+        params["metric"] = _metric_name(params["metric"], lang)
     values = {"row": row if row is not None else "?", "column": column or "", **params}
     try:
         text = t(key, lang, **values) if has(key) else _unknown(lang, row)
@@ -39,6 +41,13 @@ def render(key: str, lang: str, row: int | None = None, column: str | None = Non
     if sheet:
         text = t("import.row.in_sheet", lang, sheet=sheet, message=text)
     return text
+
+
+def _metric_name(key: str, lang: str) -> str:
+    from core.catalog import load_catalog
+
+    catalog = load_catalog()
+    return catalog[key].name(lang) if key in catalog else key
 
 
 def _unknown(lang: str, row: int | None) -> str:

@@ -527,6 +527,11 @@ def _merge_meta(ctx: _Context, plans: list[_Plan]) -> None:
     if sheets:
         ctx.meta["sheets"] = sheets
     ctx.meta["tables"] = len(plans)
+    # What the rows are broken down by: told apart from another file's breakdown of the same
+    # total when stored (sessions by channel, then by device, are not two parts of sessions).
+    kinds = sorted({p.dimension.normalized for p in plans if p.dimension is not None})
+    if kinds:
+        ctx.meta["dimension_kind"] = " + ".join(kinds)[:300]
 
 
 def _best_error(ctx: _Context, plans: list[_Plan]) -> KgiError:

@@ -21,6 +21,7 @@ class FakeParsed:
     confidence: float = 1.0
     rejected: list[Any] = field(default_factory=list)
     warnings: list[Any] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -25,15 +25,19 @@ from core.progress import workspace_progress
 from core.workspaces import create_workspace, set_source_of_record
 
 
-def put(engine: Engine, ws: int, source: str, rows: list[tuple], granularity: str = "day", name: str = "f.csv") -> None:
-    """Store (date, metric, value[, dimension]) rows as one import from ``source``."""
+def put(engine: Engine, ws: int, source: str, rows: list[tuple], granularity: str = "day", name: str = "f.csv",
+        kind: str | None = None) -> store.ImportResult:
+    """Store (date, metric, value[, dimension]) rows as one import from ``source``, broken
+    down by the column ``kind`` when given."""
     full = [(*r, *([""] if len(r) == 3 else [])) for r in rows]
     obs = pd.DataFrame(full, columns=["date", "metric", "value", "dimension"])
     obs["date"] = pd.to_datetime(obs["date"]).astype("datetime64[ns]")
     obs["value"] = obs["value"].astype(float)
     obs["granularity"] = granularity
-    result = store.store_parsed(engine, ws, FakeParsed(name, source, obs), f"{source}-{name}-{len(rows)}")
+    meta = {"dimension_kind": kind} if kind else {}
+    result = store.store_parsed(engine, ws, FakeParsed(name, source, obs, meta=meta), f"{source}-{name}-{len(rows)}")
     assert result.status == "imported", result
+    return result
 
 
 def set_plan(engine: Engine, ws: int, *, kgi: tuple | None = None, kpis: list[tuple] = (),
@@ -111,6 +115,57 @@ def test_sessions_total_and_channel_breakdown_of_one_source_count_once(engine, s
     set_plan(engine, shop, kgi=("sessions", "level", 36_600.0))
     assert workspace_progress(engine, shop, lang="en").kgi.actual_to_date == pytest.approx(200)
     assert store.actuals(engine, shop, "sessions") == [{"period": "2024-01", "value": 200.0}]
+
+
+def _by(label: str, values: dict[str, float], days: int = 2) -> list[tuple]:
+    del label
+    return [(f"2024-01-{d:02d}", "sessions", v, k) for d in range(1, days + 1) for k, v in values.items()]
+
+
+def test_two_breakdowns_of_one_total_by_different_columns_count_once(engine, shop) -> None:
+    """GA4's sessions by channel, then the same days by device: each sums to all sessions."""
+    put(engine, shop, "ga4", _by("channel", {"Organic Search": 70.0, "Direct": 30.0}), name="channels.csv",
+        kind="session default channel group")
+    result = put(engine, shop, "ga4", _by("device", {"mobile": 60.0, "desktop": 40.0}), name="devices.csv",
+                 kind="device category")
+    set_plan(engine, shop, kgi=("sessions", "level", 36_600.0))
+    with session_scope(engine) as session:
+        session.add(Kpi(workspace_id=shop, metric="sessions", target_kind="level", target_value=100.0,
+                        dimensions=["Organic Search"], position=0))
+    progress = workspace_progress(engine, shop, lang="en")
+    assert progress.kgi.actual_to_date == pytest.approx(200)
+    assert store.actuals(engine, shop, "sessions") == [{"period": "2024-01", "value": 200.0}]
+    assert progress.kpis[0].actual_to_date == pytest.approx(140)  # the channel breakdown is still there
+    notes = [w for w in result.warnings if w.key == "import.warn.other_breakdown"]
+    assert len(notes) == 1
+    en, zh = notes[0].message("en"), notes[0].message("zh-TW")
+    assert "Sessions" in en and "channels.csv" in en and "device category" in en and "2024-01-01" in en
+    assert "工作階段" in zh and "channels.csv" in zh and "sessions" not in zh
+    store.undo_import(engine, result.batch_id)  # back to the channel file alone, still 200
+    assert workspace_progress(engine, shop, lang="en").kgi.actual_to_date == pytest.approx(200)
+
+
+def test_parts_of_one_total_in_two_files_by_the_same_column_add_up(engine, shop) -> None:
+    """January's active campaigns in one file, its paused ones in another: one total, two parts."""
+    put(engine, shop, "ga4", _by("campaign", {"Spring": 70.0}), name="active.csv", kind="session campaign")
+    result = put(engine, shop, "ga4", _by("campaign", {"Autumn": 30.0}), name="paused.csv", kind="session campaign")
+    set_plan(engine, shop, kgi=("sessions", "level", 36_600.0))
+    assert workspace_progress(engine, shop, lang="en").kgi.actual_to_date == pytest.approx(200)
+    assert not [w for w in result.warnings if w.key == "import.warn.other_breakdown"]
+
+
+def test_ga4_exports_by_channel_and_by_device_read_from_files_count_sessions_once(engine, shop) -> None:
+    preamble = "# ----------------------------------------\n# {title}\n# Account: Demo\n# ----------------------------------------\n"
+    channels = preamble.format(title="Traffic acquisition") + "Session default channel group,Date,Sessions,Engaged sessions\n" + "".join(
+        f"{c},202401{d:02d},{v},{v // 2}\n" for d in range(1, 29) for c, v in (("Organic Search", 60), ("Direct", 40)))
+    devices = preamble.format(title="Tech: Device category") + "Device category,Date,Sessions,Engaged sessions\n" + "".join(
+        f"{c},202401{d:02d},{v},{v // 2}\n" for d in range(1, 29) for c, v in (("mobile", 70), ("desktop", 30)))
+    for name, text in (("channels.csv", channels), ("devices.csv", devices)):
+        result = store.import_file(engine, shop, text.encode(), name, today=date(2024, 12, 31))
+        assert result.status == "imported" and result.source == "ga4", result
+    assert any(w.key == "import.warn.other_breakdown" for w in result.warnings)
+    set_plan(engine, shop, kgi=("sessions", "level", 36_600.0))
+    assert workspace_progress(engine, shop, lang="en").kgi.actual_to_date == pytest.approx(28 * 100)
 
 
 def test_a_month_total_sheet_is_read_as_months_not_days(engine, shop) -> None:
