@@ -22,8 +22,8 @@ from core.i18n import t
 pytestmark = pytest.mark.browser
 expect = playwright_or_skip().expect
 
-PAGES = {  # i18n name → the URL path app.py gives it
-    "workspace": "start", "kgi": "goal", "kpis": "kpi", "plan": "export", "upload": "actuals",
+PAGES = {  # i18n name → the URL path app.py gives it (the default page, Workspace, is served at /)
+    "workspace": "", "kgi": "goal", "kpis": "kpi", "plan": "export", "upload": "actuals",
     "dashboard": "progress", "review": "monthly-review", "optimise": "improve", "settings": "preferences",
 }
 SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -75,6 +75,7 @@ def test_every_page_at_both_widths(server: tuple[str, Path], browser: Any, lang:
                 page.goto(f"{url}/{path}?ws={ws_id}&lang={lang}")
                 settle(page)
                 expect(page.get_by_role("heading", name=t(f"ui.nav.{name}", lang), exact=True).first).to_be_visible()
+                assert not page.get_by_text("Page not found").count(), f"{name}: /{path} is not a page"
                 errors = page.locator('[data-testid="stException"]').all_inner_texts()
                 assert not errors, f"{name} ({lang}, {size}): {errors[0][:1500]}"
                 no_traceback(page)
