@@ -84,6 +84,16 @@ def family_of(source: str) -> str:
     return source
 
 
+def platform_of(source: str) -> tuple[str, ...]:
+    """The exports of ``source``'s platform, in order of preference (``source`` alone when
+    no family lists it): two of them for the same months are one figure twice."""
+    for family in _declarations().families.values():
+        for platform in family.platforms:
+            if source in platform:
+                return platform
+    return (source,)
+
+
 def _family(key: str) -> Family:
     declared = _declarations().families.get(key)
     return declared if declared is not None else Family(key, ((key,),))

@@ -24,6 +24,7 @@ from core.measurement import (
     drop_overlaps,
     family_of,
     measurement_label,
+    platform_of,
     resolve_sources,
     source_label,
     sources_with_data,
@@ -92,15 +93,18 @@ class Overlap:
     record: Measurement | None
     figures: tuple[tuple[Measurement, float], ...]
     currency: str
+    # Two exports of one platform (not two families): the dashboard counts one, shows no other.
+    same_platform: bool = False
 
     def message(self, lang: str) -> str:
         metric = load_catalog()[self.metric]
         others = [m for m, _ in self.figures if self.source not in m.sources]
-        figures = "; ".join(
+        figures = ("；" if lang.startswith("zh") else "; ").join(
             f"{measurement_label(m, lang)} {format_value(v, metric.unit, lang, self.currency)}" for m, v in self.figures
         )
+        key = "measurement.upload.same_platform" if self.same_platform else "measurement.upload.overlap"
         return t(
-            "measurement.upload.overlap", lang, metric=metric.name(lang), source=source_label(self.source, lang),
+            key, lang, metric=metric.name(lang), source=source_label(self.source, lang),
             others=join_list((measurement_label(m, lang) for m in others), lang), start=format_day(self.start, lang),
             end=format_day(self.end, lang), record=measurement_label(self.record, lang), figures=figures,
         )
@@ -110,7 +114,7 @@ class Overlap:
             "metric": self.metric, "start": self.start.isoformat(), "end": self.end.isoformat(),
             "record": self.record.to_dict() if self.record else None,
             "figures": [{**m.to_dict(), "value": v} for m, v in self.figures],
-            "message": self.message(lang),
+            "same_platform": self.same_platform, "message": self.message(lang),
         }
 
 
@@ -136,7 +140,8 @@ def import_overlaps(engine: Engine, workspace_id: int, source: str, metrics: lis
     )
     with engine.connect() as conn:
         sources = {row[0] for row in conn.execute(query)}
-    if len({family_of(s) for s in sources}) < 2:
+    siblings = [s for s in platform_of(source) if s in sources and s != source]
+    if len({family_of(s) for s in sources}) < 2 and not siblings:
         return []
     from core.aggregate import aggregate
     from core.store import load_observations
@@ -149,13 +154,36 @@ def import_overlaps(engine: Engine, workspace_id: int, source: str, metrics: lis
         # The source of record is chosen on all the workspace's data, as the dashboard does.
         choice = resolve_sources(metric, sources_with_data(everything, metric), business_type=ws.business_type,
                                  chosen_family=source_of_record_choices(ws).get(metric))
-        found = _overlap(rows, metric, source, choice, aggregate)
-        if found is not None:
-            record, months, figures = found
-            out.append(Overlap(metric, source, date.fromisoformat(months[0] + "-01"),
-                               covered_end(date.fromisoformat(months[-1] + "-01"), "month"), record,
-                               figures, ws.currency))
+        for found, same_platform in ((_overlap(rows, metric, source, choice, aggregate), False),
+                                     (_sibling_overlap(rows, metric, source, siblings, aggregate), True)):
+            if found is not None:
+                record, months, figures = found
+                out.append(Overlap(metric, source, date.fromisoformat(months[0] + "-01"),
+                                   covered_end(date.fromisoformat(months[-1] + "-01"), "month"), record,
+                                   figures, ws.currency, same_platform))
     return out
+
+
+def _sibling_overlap(rows: pd.DataFrame, metric: str, source: str, siblings: list[str],
+                     aggregate: Any) -> tuple[Measurement, list[str], tuple[tuple[Measurement, float], ...]] | None:
+    """Two exports of one platform (Shopify's orders export and its sales report) for the same
+    months: one figure twice. The platform counts its first export with data; both figures
+    are named so the person importing sees which."""
+    covered = sources_with_data(rows, metric)
+    mine = covered.get(source, set())
+    others = [s for s in siblings if covered.get(s, set()) & mine]
+    if not mine or not others:
+        return None
+    shared = sorted(mine & set().union(*(covered[s] for s in others)))
+    in_shared = pd.to_datetime(rows["date"]).dt.strftime("%Y-%m").isin(shared)
+    family = family_of(source)
+    figures = []
+    for s in (source, *others):
+        value = aggregate(rows.loc[in_shared & (rows["source"] == s)], metric, "period")
+        if len(value):
+            figures.append((Measurement(family, (s,)), float(value.iloc[0])))
+    counted = next(s for s in platform_of(source) if s in (source, *others))
+    return Measurement(family, (counted,)), shared, tuple(figures)
 
 
 def _overlap(rows: pd.DataFrame, metric: str, source: str, choice: SourceChoice,

@@ -180,6 +180,22 @@ def test_a_month_total_sheet_is_read_as_months_not_days(engine, shop) -> None:
     assert p.kgi.progress_ratio == pytest.approx(0.5)
 
 
+def test_two_exports_of_one_platform_for_the_same_months_are_named_with_both_figures(engine, shop) -> None:
+    put(engine, shop, "shopify_orders", months("revenue", [100_000.0] * 3), "month", "orders_export.csv")
+    result = put(engine, shop, "shopify_analytics", months("revenue", [90_000.0] * 2), "month", "sales_report.csv")
+    overlaps = store.with_overlaps(engine, shop, result).overlaps
+    assert len(overlaps) == 1
+    found = overlaps[0]
+    assert (found.start, found.end) == (date(2024, 1, 1), date(2024, 2, 29))
+    assert sorted(v for _, v in found.figures) == [180_000.0, 200_000.0]
+    assert found.record.sources == ("shopify_orders",)  # the platform's first export counts
+    set_plan(engine, shop, kgi=("revenue", "level", 1_200_000.0))
+    assert workspace_progress(engine, shop, lang="en").kgi.actual_to_date == pytest.approx(300_000)  # never added
+    for lang in ("en", "zh-TW"):
+        text = found.message(lang)
+        assert "180,000" in text.replace("NT$", "") or "18 萬" in text, text
+
+
 def test_aov_to_date_uses_months_with_both_revenue_and_orders(engine, shop) -> None:
     put(engine, shop, "shopify_orders", months("revenue", [127_300.0] * 12, 2024), "month", "rev.csv")
     put(engine, shop, "shopify_orders", months("orders", [100.0] * 6, 2024), "month", "ord.csv")
