@@ -19,7 +19,12 @@ Each is the median of several runs. The last line printed is
 ``first_ratio=<dashboard first / empty first> rerun_ratio=<dashboard rerun / empty rerun>``
 (goal: ≤ 4 and ≤ 1.5).
 
-Run: ``.venv/bin/python benchmarks/dashboard_bench.py [--repeat 3]``.
+With ``--postgres`` the same is measured on PostgreSQL (a throwaway schema on the team
+server, see ``benchmarks/pg_support.py``) beside an agency's other clients: ``--clients``
+workspaces (default 40) of 2 years × daily × 20 campaigns × 9 metrics, about 5 million
+observations, seeded with ``COPY`` before anything is timed (issue 12; same goals).
+
+Run: ``.venv/bin/python benchmarks/dashboard_bench.py [--repeat 3] [--postgres [--clients 40]]``.
 """
 
 from __future__ import annotations
@@ -219,9 +224,21 @@ def measure(ws_id: int, repeat: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--postgres", action="store_true", help="measure on PostgreSQL among an agency's clients")
+    parser.add_argument("--clients", type=int, default=40, help="with --postgres: other workspaces to seed")
     args = parser.parse_args()
+    if args.postgres:
+        from pg_support import throwaway_schema
+
+        with throwaway_schema() as url:
+            run(url, args)
+        return
     folder = tempfile.mkdtemp(prefix="kgi-bench-")
-    os.environ["KGI_DATABASE_URL"] = f"sqlite:///{folder}/bench.db"
+    run(f"sqlite:///{folder}/bench.db", args)
+
+
+def run(url: str, args: argparse.Namespace) -> None:
+    os.environ["KGI_DATABASE_URL"] = url
     os.chdir(ROOT)
     from unittest import mock
 
@@ -236,6 +253,13 @@ def main() -> None:
 
     engine = get_engine()
     start = time.perf_counter()
+    if args.postgres:
+        from pg_support import seed_agency
+
+        seeded = seed_agency(engine, args.clients, date.today())
+        print(f"agency_clients={args.clients} agency_observations={seeded} seed_seconds="
+              f"{time.perf_counter() - start:.1f}", flush=True)
+        start = time.perf_counter()
     ws_id = fill(engine, date.today())
     print(f"fill_seconds={time.perf_counter() - start:.1f}", flush=True)
     try:

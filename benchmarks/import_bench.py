@@ -13,8 +13,15 @@ The last line printed is::
 
     xlsx_ratio=<import/floor> csv_ratio=<import/floor> peak_mb=<peak RSS of the xlsx import>
 
-Goal: xlsx_ratio ≤ 1.5, csv_ratio ≤ 2.0, peak_mb < 600. Run: ``.venv/bin/python
-benchmarks/import_bench.py [--rows N] [--keep DIR]``.
+Goal: xlsx_ratio ≤ 1.5, csv_ratio ≤ 2.0, peak_mb < 600.
+
+With ``--postgres`` the CSV import runs against PostgreSQL (a fresh throwaway schema per run,
+``benchmarks/pg_support.py``) and the floor is the same read plus a raw ``COPY`` of exactly
+the stored rows into a table of the observation's shape without its secondary indexes; the
+last line is then ``pg_csv_ratio=<import/floor> pg_store_ratio=<store/COPY>`` (goal ≤ 2.0,
+issue 12).
+
+Run: ``.venv/bin/python benchmarks/import_bench.py [--rows N] [--keep DIR] [--postgres]``.
 """
 
 from __future__ import annotations
@@ -77,12 +84,13 @@ def write_csv(path: Path, rows: list[list]) -> None:
             writer.writerow([row[0].isoformat(), *row[1:]])
 
 
-def _fresh_db(path: Path) -> tuple[str, int]:
-    """A migrated SQLite file with one workspace; returns (url, workspace id)."""
+def _fresh_db(path: Path | str) -> tuple[str, int]:
+    """A migrated database with one workspace — a SQLite file, or the PostgreSQL URL given —;
+    returns (url, workspace id)."""
     from core.db import make_engine, migrate
     from core.workspaces import create_workspace
 
-    url = f"sqlite:///{path}"
+    url = str(path) if str(path).startswith("postgresql") else f"sqlite:///{path}"
     engine = make_engine(url)
     migrate(engine)
     ws_id = create_workspace(engine, "Bench", "ads").id
@@ -121,7 +129,7 @@ def _import_child(file_path: str, db_path: str, queue: multiprocessing.Queue, is
         read_file = read_file_isolated  # noqa: N806
         warm_up()  # the app starts its forkserver once; each read then costs a fork
 
-    url, ws_id = _fresh_db(Path(db_path))
+    url, ws_id = _fresh_db(db_path if db_path.startswith("postgresql") else Path(db_path))
     engine = make_engine(url)
     with engine.connect():  # open the pool's connection outside the timing
         pass
@@ -220,6 +228,63 @@ def floor_read_csv(path: Path) -> float:
     return time.perf_counter() - started
 
 
+def stored_rows_pg(url: str) -> list[tuple]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT workspace_id, metric, date, granularity, value, source, dimension, import_id"
+            " FROM observation ORDER BY id")).fetchall()
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
+def floor_copy_pg(rows: list[tuple], url: str) -> float:
+    """A raw ``COPY`` of ``rows`` into a table shaped like the observation table (columns,
+    types, primary key) without its secondary indexes, in one transaction."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE observation_floor (LIKE observation INCLUDING DEFAULTS)"))
+        conn.execute(text("ALTER TABLE observation_floor ADD PRIMARY KEY (id)"))
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        started = time.perf_counter()
+        with raw.cursor() as cursor, cursor.copy(
+            "COPY observation_floor (workspace_id, metric, date, granularity, value, source, dimension, import_id)"
+            " FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        raw.commit()
+        elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def measure_pg(file_path: Path, repeat: int) -> tuple[float, float, dict]:
+    """Best of ``repeat``: the CSV import into PostgreSQL against read + raw COPY."""
+    from pg_support import throwaway_schema
+
+    imports, reads, copies = [], [], []
+    for _ in range(repeat):
+        with throwaway_schema() as url:
+            imports.append(run_import(file_path, url))
+            rows = stored_rows_pg(url)
+            reads.append(floor_read_csv(file_path))
+            copies.append(floor_copy_pg(rows, url))
+            del rows
+    outcome = min(imports, key=lambda o: o["seconds"])
+    best_store = min(o["store"] for o in imports)
+    floor = min(reads) + min(copies)
+    print(f"postgres csv: import {outcome['seconds']:.2f}s (read {outcome['read']:.2f}s, store {outcome['store']:.2f}s,"
+          f" {outcome['rows']:,} values, peak {outcome['peak_mb']:.0f} MB) | floor {floor:.2f}s"
+          f" (read {min(reads):.2f}s, COPY {min(copies):.2f}s) | best of {repeat}")
+    return outcome["seconds"] / floor, best_store / min(copies), outcome
+
+
 def measure(kind: str, file_path: Path, work: Path, repeat: int) -> tuple[float, dict]:
     """Best of ``repeat`` runs for the import and, interleaved with it, for the floor.
 
@@ -250,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--keep", type=Path, help="keep the files and databases in this folder")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best counts")
+    parser.add_argument("--postgres", action="store_true",
+                        help="import the CSV into PostgreSQL, against a raw COPY of the same rows")
     parser.add_argument("--isolated", action="store_true",
                         help="read in the limited child process, as the app and the CLI do")
     args = parser.parse_args(argv)
@@ -261,11 +328,17 @@ def main(argv: list[str] | None = None) -> int:
         rows = build_rows(args.rows)
         xlsx, csv_path = work / "bench.xlsx", work / "bench.csv"
         started = time.perf_counter()
-        write_xlsx(xlsx, rows)
+        if not args.postgres:  # the PostgreSQL run imports the CSV only
+            write_xlsx(xlsx, rows)
         write_csv(csv_path, rows)
         print(f"built {len(rows):,} rows × {len(HEADERS)} columns in {time.perf_counter() - started:.1f}s"
-              f" (xlsx {xlsx.stat().st_size / 1e6:.1f} MB, csv {csv_path.stat().st_size / 1e6:.1f} MB)")
+              f" (xlsx {xlsx.stat().st_size / 1e6 if xlsx.exists() else 0:.1f} MB,"
+              f" csv {csv_path.stat().st_size / 1e6:.1f} MB)")
         del rows
+        if args.postgres:
+            pg_ratio, store_ratio, _ = measure_pg(csv_path, args.repeat)
+            print(f"pg_csv_ratio={pg_ratio:.2f} pg_store_ratio={store_ratio:.2f}")
+            return 0
         xlsx_ratio, xlsx_outcome = measure("xlsx", xlsx, work, args.repeat)
         csv_ratio, _ = measure("csv", csv_path, work, args.repeat)
         print(f"xlsx_ratio={xlsx_ratio:.2f} csv_ratio={csv_ratio:.2f} peak_mb={xlsx_outcome['peak_mb']:.0f}")
