@@ -238,7 +238,7 @@ def _html_body(data: ReviewData, lang: str, changes: list[str], chart_cid: str |
     title = t("digest.title", lang, workspace=_one_line(data.workspace.name), month=format_month(data.month, lang))
     parts = [f'<!DOCTYPE html><html lang="{"zh-Hant-TW" if lang == "zh-TW" else "en"}"><head>'
              f'<meta charset="utf-8"><title>{escape(title)}</title></head>'
-             '<body style="font-family:system-ui,sans-serif;color:#1b1b1b;line-height:1.5">',
+             '<body style="font-family:system-ui,sans-serif;color:#1b1b1b;background:#ffffff;line-height:1.5">',
              f'<h1 style="font-size:20px;color:#1f4e79">{escape(title)}</h1>']
     if data.as_of is not None:
         parts.append(f'<p style="color:#595959">{escape(t("digest.as_of", lang, as_of=data.as_of.isoformat()))}</p>')

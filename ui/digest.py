@@ -224,14 +224,16 @@ def _preview(ws: Workspace, smtp: SmtpConfig | None, problem: KgiError | None) -
     digest = _digest(database_url(), ws.id, data_stamp(state.engine(), ws.id), month, st.session_state.dg_language)
     sender = smtp.sender if smtp is not None else "—"
     to = ", ".join(typed_addresses(st.session_state.dg_recipients)) or "—"
-    st.markdown("  \n".join([
-        f"{tr('ui.digest.header_from')} {md_plain(sender)}",
-        f"{tr('ui.digest.header_to')} {md_plain(to)}",
-        f"{tr('ui.digest.header_subject')} **{md_plain(digest.subject)}**",
-        f"{tr('ui.digest.header_attachment')} {md_plain(digest.attachment_name)}",
-    ]))
     src = "data:text/html;charset=utf-8;base64," + base64.b64encode(preview_html(digest).encode("utf-8")).decode("ascii")
-    st.iframe(src, height=PREVIEW_HEIGHT, alt=tr("ui.digest.preview_alt", subject=digest.subject))
+    with st.container(border=True):  # the message as a mail client shows it: headers, then the body
+        st.markdown("  \n".join([
+            f"{tr('ui.digest.header_from')} {md_plain(sender)}",
+            f"{tr('ui.digest.header_to')} {md_plain(to)}",
+            f"{tr('ui.digest.header_subject')} **{md_plain(digest.subject)}**",
+            f"{tr('ui.digest.header_attachment')} {md_plain(digest.attachment_name)}",
+        ]))
+        # A data: URL frame has an origin of its own: the message cannot reach the app's page.
+        st.iframe(src, height=PREVIEW_HEIGHT, alt=tr("ui.digest.preview_alt", subject=digest.subject))
     with st.container(horizontal=True, horizontal_alignment="right"):
         clicked = st.button(tr("ui.digest.send_test"), key="dg_send_test", icon=":material/send:",
                             help=tr("ui.digest.send_test_help"))
