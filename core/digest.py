@@ -23,7 +23,7 @@ import socket
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from html import escape
@@ -36,7 +36,7 @@ from core.catalog import display_name
 from core.errors import KgiError
 from core.export.review_workbook import build_review_workbook, status_words
 from core.formatting import format_month, format_pct, format_value
-from core.i18n import t
+from core.i18n import LANGUAGES, t
 from core.levers import levers_for
 from core.review import monthly_review
 from core.review_types import ReviewData, ReviewRow
@@ -238,7 +238,7 @@ def _html_body(data: ReviewData, lang: str, changes: list[str], chart_cid: str |
     title = t("digest.title", lang, workspace=_one_line(data.workspace.name), month=format_month(data.month, lang))
     parts = [f'<!DOCTYPE html><html lang="{"zh-Hant-TW" if lang == "zh-TW" else "en"}"><head>'
              f'<meta charset="utf-8"><title>{escape(title)}</title></head>'
-             '<body style="font-family:system-ui,sans-serif;color:#1b1b1b;line-height:1.5">',
+             '<body style="font-family:system-ui,sans-serif;color:#1b1b1b;background:#ffffff;line-height:1.5">',
              f'<h1 style="font-size:20px;color:#1f4e79">{escape(title)}</h1>']
     if data.as_of is not None:
         parts.append(f'<p style="color:#595959">{escape(t("digest.as_of", lang, as_of=data.as_of.isoformat()))}</p>')
@@ -278,10 +278,17 @@ def digest_settings(engine: Engine, workspace_id: int) -> dict[str, Any]:
     return dict((ws.settings or {}).get(SETTINGS_KEY) or {})
 
 
+def digest_language(engine: Engine, workspace_id: int) -> str:
+    """The language the workspace's digests and alerts are written in: the one chosen for the
+    digest on the Settings page, else the workspace's language."""
+    chosen = digest_settings(engine, workspace_id).get("language")
+    return chosen if chosen in LANGUAGES else get_workspace(engine, workspace_id).language
+
+
 def build_digest(engine: Engine, workspace_id: int, month: str, lang: str | None = None) -> Digest:
-    """The digest of ``month`` (``"2026-10"``) in ``lang`` (default: the workspace's language)."""
+    """The digest of ``month`` (``"2026-10"``) in ``lang`` (default: :func:`digest_language`)."""
     ws = get_workspace(engine, workspace_id)
-    lang = lang or ws.language
+    lang = lang or digest_language(engine, ws.id)
     data = monthly_review(engine, ws.id, month, lang)
     statuses, names = _statuses(data, lang)
     before = dict(digest_settings(engine, ws.id).get("statuses") or {})
@@ -355,7 +362,7 @@ def pending_alerts(engine: Engine, workspace_id: int, lang: str | None = None) -
     from core.progress import workspace_progress
 
     ws = get_workspace(engine, workspace_id)
-    lang = lang or ws.language
+    lang = lang or digest_language(engine, ws.id)
     progress = workspace_progress(engine, ws.id, lang=lang)
     before = dict(digest_settings(engine, ws.id).get("alert_statuses") or {})
     now: dict[str, str] = {}
@@ -525,3 +532,131 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, socket.timeout):
         return "timeout"
     return _one_line(str(exc) or type(exc).__name__)[:200]
+
+
+def smtp_config_or_none(environ: dict[str, str] | None = None) -> SmtpConfig | None:
+    """The SMTP server of ``environ`` (default: the process environment), ``None`` when no
+    server is set up at all. A server set up wrongly is still an error (``KgiError``)."""
+    try:
+        return smtp_config(environ=environ)
+    except KgiError as exc:
+        if exc.key == "digest.smtp_not_configured":
+            return None
+        raise
+
+
+# --- the workspace's choices (Settings page, ``kgi digest --save``) ----------------------------
+
+
+def parse_recipients(text: str) -> list[str]:
+    """Addresses typed one per line (or separated by commas, semicolons or spaces), each
+    checked (the first bad one → ``KgiError`` naming it), duplicates dropped; may be empty."""
+    out: list[str] = []
+    for part in re.split(r"[\s,;]+", text):
+        if not part:
+            continue
+        clean = check_address(part)
+        if clean.lower() not in (a.lower() for a in out):
+            out.append(clean)
+    if len(out) > MAX_RECIPIENTS:
+        raise KgiError("digest.too_many_recipients", limit=MAX_RECIPIENTS)
+    return out
+
+
+def save_digest_choices(engine: Engine, workspace_id: int, *, recipients: Sequence[str], day: int,
+                        language: str, alerts: bool) -> dict[str, Any]:
+    """Check and keep who receives the digest, on which day, in which language, and whether
+    alerts go out. What was sent and the statuses remembered are kept as they were."""
+    if not 1 <= int(day) <= 28:
+        raise KgiError("digest.cli.bad_day", value=day)
+    if language not in LANGUAGES:
+        raise KgiError("digest.bad_language", value=_one_line(str(language))[:20])
+    checked = parse_recipients("\n".join(recipients))
+    memory = digest_settings(engine, workspace_id)
+    memory.update(recipients=checked, day=int(day), language=language, alerts=bool(alerts))
+    update_settings(engine, workspace_id, **{SETTINGS_KEY: memory})
+    return memory
+
+
+def previous_month(today: date) -> str:
+    """The month ``kgi digest --due`` sends on ``today``: the last whole month."""
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def preview_months(engine: Engine, workspace_id: int, today: date) -> tuple[list[str], str]:
+    """The plan's months that have begun by ``today`` (newest first) and the one to show
+    first: the month the next scheduled digest sends, else the newest. A plan that starts
+    later offers its first month (the digest then says there is no data yet)."""
+    ws = get_workspace(engine, workspace_id)
+    start = ws.period_start.year * 12 + ws.period_start.month - 1
+    months = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(start, start + max(1, ws.period_months))]
+    begun = [m for m in months if m <= f"{today.year:04d}-{today.month:02d}"][::-1] or months[:1]
+    due = previous_month(today)
+    return begun, due if due in begun else begun[0]
+
+
+# --- alerts after an import: sent by themselves ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertRun:
+    """What :func:`send_due_alerts` did: the alerts sent, or why none were tried
+    (``skipped``: ``"alerts_off"``, ``"no_recipients"``, ``"smtp_not_configured"``), or the
+    failure that kept the rest for the next time (``error``; their statuses not remembered)."""
+
+    workspace_id: int
+    lang: str
+    sent: list[Alert] = field(default_factory=list)
+    unsent: list[Alert] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    skipped: str | None = None
+    error: KgiError | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sent": [{"subject": a.subject, "was": a.was, "now": a.now} for a in self.sent],
+            "unsent": len(self.unsent), "to": self.recipients, "refused": self.refused,
+            "skipped": self.skipped, "error": self.error.message(self.lang) if self.error else None,
+        }
+
+
+def send_due_alerts(engine: Engine, workspace_id: int, smtp: SmtpConfig | None, *,
+                    recipients: Sequence[str] = (), lang: str | None = None,
+                    even_if_off: bool = False) -> AlertRun:
+    """Send each pending alert of a workspace (one message per status change) to its saved
+    recipients (or ``recipients``). A status is remembered only once its alert went out, so a
+    sent alert is never sent again and a failed one is retried by the next call; at the first
+    failure the rest wait too (a server that is down is not asked once per alert)."""
+    memory = digest_settings(engine, workspace_id)
+    lang = lang or digest_language(engine, workspace_id)
+    if memory.get("alerts") is False and not even_if_off:
+        return AlertRun(workspace_id, lang, skipped="alerts_off")
+    wanted = list(recipients) or list(memory.get("recipients") or [])
+    if not wanted:
+        return AlertRun(workspace_id, lang, skipped="no_recipients")
+    if smtp is None:
+        return AlertRun(workspace_id, lang, skipped="smtp_not_configured")
+    try:
+        to = check_recipients(wanted)
+    except KgiError as exc:
+        return AlertRun(workspace_id, lang, error=exc)
+    alerts, now = pending_alerts(engine, workspace_id, lang)
+    before = dict(memory.get("alert_statuses") or {})
+    sent: list[Alert] = []
+    refused: set[str] = set()
+    error: KgiError | None = None
+    for alert in alerts:
+        try:
+            refused.update(send(smtp, alert.message(smtp.sender, to, lang), to))
+        except KgiError as exc:
+            error = exc
+            break
+        sent.append(alert)
+    unsent = alerts[len(sent):]
+    for alert in unsent:
+        now[alert.key] = before[alert.key]
+    remember_alert_statuses(engine, workspace_id, now)
+    return AlertRun(workspace_id, lang, sent=sent, unsent=unsent, recipients=to, refused=sorted(refused),
+                    error=error)

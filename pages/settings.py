@@ -1,4 +1,5 @@
-"""Settings: the UI language, the workspace's details and the status thresholds."""
+"""Settings: the UI language, the workspace's details, the status thresholds, the e-mail digest
+and alerts, backups and the workspace's life."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from core.models import Workspace
 from core.pacing import Thresholds
 from core.usertext import md_plain
 from core.workspaces import CURRENCIES, update_settings, update_workspace
-from ui import state, workspace_life
+from ui import digest, state, workspace_life
 from ui.widgets import (
     LANGUAGE_NAMES,
     language_switch,
@@ -155,6 +156,8 @@ with st.container(border=True):
 with st.container(horizontal=True, horizontal_alignment="right"):
     if st.button(tr("ui.settings.save"), key="set_save", type="primary", icon=":material/save:"):
         _save(ws.id)
+
+digest.digest_section(ws)
 
 st.subheader(tr("ui.backup.title"), anchor=False)
 st.markdown(tr("ui.backup.help"))

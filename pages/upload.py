@@ -15,7 +15,7 @@ from core.models import ImportBatch
 from core.store import MAX_UPLOAD_MB, ImportResult, list_imports, undo_import
 from core.typography import join_list
 from core.usertext import md_plain
-from ui import state
+from ui import digest, state
 from ui.upload import (
     ACCEPTED_TYPES,
     GRANULARITIES,
@@ -356,6 +356,9 @@ def import_all(ws: Any, reads: list[FileRead]) -> None:
         bar.progress(1.0, text=tr("ui.upload.import.done_progress", file=md_plain(read.blob.name)))
         results.append(result)
     st.session_state[RESULTS_KEY] = results
+    st.session_state.pop(digest.ALERTS_KEY, None)
+    if any(r.status != "rejected" for r in results):
+        digest.alerts_after_import(ws.id)
     done = sum(r.status == "imported" for r in results)
     if done:
         st.session_state["ui_flash"] = tr("ui.upload.toast.imported", count=done)
@@ -374,6 +377,7 @@ def last_results() -> None:
     for result in results:
         for kind, line in result_lines(result, lang):
             show[kind](line, icon=icons[kind])
+    digest.alerts_note()
     if any(r.status == "imported" for r in results) and page_exists("dashboard"):
         st.page_link("pages/dashboard.py", label=tr("ui.upload.result.next"), icon=":material/arrow_forward:")
 
@@ -399,6 +403,7 @@ def _do_undo(batch_id: int, file_name: str) -> None:
         st.session_state["ui_flash_error"] = exc.message(state.lang())
         return
     st.session_state.pop(RESULTS_KEY, None)  # the last results may describe what was undone
+    st.session_state.pop(digest.ALERTS_KEY, None)
     st.session_state["ui_flash"] = tr("ui.upload.undo.done", file=md_plain(file_name))
 
 

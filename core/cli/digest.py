@@ -21,11 +21,12 @@ from core.digest import (
     already_sent,
     build_digest,
     check_recipients,
+    digest_language,
     digest_settings,
-    pending_alerts,
-    remember_alert_statuses,
+    previous_month,
     remember_sent,
     send,
+    send_due_alerts,
     smtp_config,
 )
 from core.errors import KgiError
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     month = parse_month(args.month)
     engine = ctx.engine()
     ws = get_workspace(engine, args.workspace)
-    lang = ctx.lang if ctx.lang_given else ws.language
+    lang = ctx.lang if ctx.lang_given else digest_language(engine, ws.id)
     if args.save:
         _save(ctx, ws.id, ws.name, args, lang)
     saved = digest_settings(engine, ws.id).get("recipients") or []
@@ -143,11 +144,6 @@ def _send(ctx: Context, cfg: Any, digest: Digest, recipients: list[str]) -> dict
     return {**_payload(digest, accepted, refused), "sent": True}
 
 
-def previous_month(today: date) -> str:
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
-
-
 def _run_due(args: argparse.Namespace, ctx: Context, today: date | None = None) -> int:
     """Every workspace with saved recipients whose day has come and whose last month is unsent."""
     today = today or date.today()
@@ -161,7 +157,7 @@ def _run_due(args: argparse.Namespace, ctx: Context, today: date | None = None) 
             continue
         if month in (memory.get("sent") or {}) and not args.force:
             continue
-        lang = ctx.lang if ctx.lang_given else ws.language
+        lang = ctx.lang if ctx.lang_given else digest_language(engine, ws.id)
         try:
             recipients = check_recipients(memory["recipients"])
             result = _send(ctx, cfg, build_digest(engine, ws.id, month, lang), recipients)
@@ -190,7 +186,7 @@ def _run_alerts(args: argparse.Namespace, ctx: Context) -> int:
         memory = dict((ws.settings or {}).get(SETTINGS_KEY) or {})
         if memory.get("alerts") is False and not args.workspace:
             continue
-        lang = ctx.lang if ctx.lang_given else ws.language
+        lang = ctx.lang if ctx.lang_given else digest_language(engine, ws.id)
         try:
             result = _alerts_for(ctx, cfg, ws.id, lang, args.to or memory.get("recipients") or [])
         except KgiError as exc:  # one workspace failing does not stop the others
@@ -208,25 +204,14 @@ def _run_alerts(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _alerts_for(ctx: Context, cfg: Any, workspace_id: int, lang: str, to: list[str]) -> dict[str, Any]:
-    """Send each pending alert; a status is remembered only once its alert went out, so a
-    failed alert is retried on the next run and a sent one is never sent again."""
+    """Send each pending alert (core.digest.send_due_alerts: a status is remembered only once
+    its alert went out, so a failed alert is retried on the next run)."""
     engine = ctx.engine()
     ws = get_workspace(engine, workspace_id)
-    alerts, now = pending_alerts(engine, workspace_id, lang)
-    before = dict(digest_settings(engine, workspace_id).get("alert_statuses") or {})
-    if not alerts:
-        remember_alert_statuses(engine, workspace_id, now)
-        return {"workspace": ws.name, "alerts": []}
-    recipients = check_recipients(to)
-    sent, error = [], None
-    for alert in alerts:
-        try:
-            send(cfg, alert.message(cfg.sender, recipients, lang), recipients)
-        except KgiError as exc:
-            error = exc.message(lang)
-            now[alert.key] = before[alert.key]
-            print(f"{ws.name}: {error}", file=sys.stderr)
-            continue
-        sent.append({"subject": alert.subject, "was": alert.was, "now": alert.now, "to": recipients})
-    remember_alert_statuses(engine, workspace_id, now)
-    return {"workspace": ws.name, "alerts": sent, **({"error": error} if error else {})}
+    run = send_due_alerts(engine, workspace_id, cfg, recipients=to, lang=lang, even_if_off=True)
+    if run.skipped == "no_recipients":
+        raise KgiError("digest.no_recipients")
+    if run.error is not None:
+        print(f"{ws.name}: {run.error.message(lang)}", file=sys.stderr)
+    sent = [{"subject": a.subject, "was": a.was, "now": a.now, "to": run.recipients} for a in run.sent]
+    return {"workspace": ws.name, "alerts": sent, **({"error": run.error.message(lang)} if run.error else {})}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from core.cli import Context
+from core.digest import AlertRun, send_due_alerts, smtp_config_or_none
 from core.errors import KgiError
 from core.i18n import t
 from core.importing.sandbox import read_path
@@ -78,12 +80,36 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
             continue
         results.append(import_file(engine, ws.id, data, name, source=args.source, mapping=mapping,
                                    granularity=getattr(args, "granularity", "auto")))
+    alerts = alerts_after_import(ctx, ws.id) if any(r.status != "rejected" for r in results) else None
     if ctx.as_json:
-        ctx.print_json({"imports": [r.to_dict(ctx.lang) for r in results]})
+        payload = {"imports": [r.to_dict(ctx.lang) for r in results]}
+        ctx.print_json({**payload, "alerts": alerts.to_dict()} if alerts else payload)
     else:
         for result in results:
             print("\n".join(describe(result, ctx.lang)))
+        if alerts:
+            say_alerts(alerts, ctx.lang)
     return 1 if any(r.status == "rejected" for r in results) else 0
+
+
+def alerts_after_import(ctx: Context, workspace_id: int) -> AlertRun:
+    """Send the alerts the import made due (core.digest.send_due_alerts). The import itself
+    has succeeded whatever happens here: a failure is reported, and retried next time."""
+    try:
+        smtp = smtp_config_or_none()
+    except KgiError as exc:  # the server is set up wrongly (a bad URL, no sender)
+        return AlertRun(workspace_id, ctx.lang, skipped=None, error=exc)
+    return send_due_alerts(ctx.engine(), workspace_id, smtp)
+
+
+def say_alerts(run: AlertRun, lang: str) -> None:
+    """One line about the alerts: how many were sent, or why none could be (stderr)."""
+    if run.sent:
+        print(t("digest.import.alerts_sent", lang, count=len(run.sent), recipients=", ".join(run.recipients)))
+    if run.error is not None:
+        print(t("digest.import.alerts_failed", lang, reason=run.error.message(lang)), file=sys.stderr)
+    elif run.skipped == "smtp_not_configured":
+        print(t("digest.import.alerts_no_smtp", lang))
 
 
 def describe(result: ImportResult, lang: str) -> list[str]:

@@ -79,10 +79,12 @@ def _authenticator(user: str, password: str):  # noqa: ANN202
 
 
 @contextmanager
-def smtp_server(tls: Path | None = None, login: tuple[str, str] | None = None) -> Iterator[tuple[Inbox, int]]:
+def smtp_server(tls: Path | None = None, login: tuple[str, str] | None = None,
+                implicit_tls: bool = False) -> Iterator[tuple[Inbox, int]]:
     """Start the server; yield its inbox and port; stop it.
 
-    With ``tls`` (a folder for the certificate), the server offers STARTTLS on ``localhost``;
+    With ``tls`` (a folder for the certificate), the server offers STARTTLS on ``localhost``,
+    or, with ``implicit_tls``, speaks TLS from the first byte (smtps://, as on port 465);
     with ``login`` it also requires that user and password (over TLS only).
     """
     inbox = Inbox()
@@ -92,9 +94,14 @@ def smtp_server(tls: Path | None = None, login: tuple[str, str] | None = None) -
         cert, key = self_signed(tls)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
-        params.update(tls_context=context, require_starttls=True)
+        if implicit_tls:
+            params.update(ssl_context=context)
+        else:
+            params.update(tls_context=context, require_starttls=True)
     if login is not None:
-        params.update(authenticator=_authenticator(*login), auth_required=True, auth_require_tls=True)
+        # aiosmtpd counts only STARTTLS as TLS; an implicit-TLS connection is TLS from the start
+        params.update(authenticator=_authenticator(*login), auth_required=True,
+                      auth_require_tls=not implicit_tls)
     controller = Controller(inbox, hostname="localhost" if tls else "127.0.0.1", port=port, **params)
     controller.start()
     try:

@@ -174,3 +174,97 @@ def test_a_failed_alert_is_retried_not_lost(engine, db_url, mail, monkeypatch, c
     sent = json.loads(capsys.readouterr().out)[0]["alerts"]
     assert len(sent) == expected == len(mail.messages) and expected > 0
     assert all("【KGI 警示】" in m[1]["Subject"] for m in mail.messages)
+
+
+# -- alerts sent by ``kgi import`` itself -----------------------------------------------------
+
+
+def _shop_with_a_kpi(engine, recipients: list[str], alerts: bool = True):  # noqa: ANN001, ANN202
+    """A workspace with a revenue KGI and a sessions KPI, its digest saved for ``recipients``."""
+    from core.db import session_scope
+    from core.digest import save_digest_choices
+    from core.models import Kgi, Kpi
+    from core.workspaces import create_workspace
+
+    ws = create_workspace(engine, "Alert shop", "ecommerce", period_start=date(2026, 1, 1), language="en")
+    with session_scope(engine) as session:
+        session.add(Kgi(workspace_id=ws.id, text="revenue 500k", metric="revenue", target_kind="level",
+                        target_value=500_000, period_start=date(2026, 1, 1), period_end=date(2026, 12, 31)))
+        session.add(Kpi(workspace_id=ws.id, metric="sessions", label="", target_kind="level", target_value=50_000))
+    save_digest_choices(engine, ws.id, recipients=recipients, day=1, language="en", alerts=alerts)
+    return ws
+
+
+def _sheet(path, start: str, end: str, revenue: float, sessions: float):  # noqa: ANN001, ANN202
+    import pandas as pd
+
+    days = pd.date_range(start, end, freq="D")
+    pd.DataFrame({"Date": days.strftime("%Y-%m-%d"), "Revenue": revenue, "Sessions": sessions}).to_csv(
+        path, index=False)
+    return str(path)
+
+
+def _import(db_url: str, ws_id: int, path: str, capsys, *extra: str) -> tuple[int, dict, str]:  # noqa: ANN001
+    code = main(["--db", db_url, *extra, "import", path, "--workspace", str(ws_id), "--json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out), err
+
+
+def test_import_that_turns_a_kpi_off_track_sends_exactly_one_alert(engine, db_url, mail, tmp_path,
+                                                                   capsys) -> None:  # noqa: ANN001
+    ws = _shop_with_a_kpi(engine, ["boss@example.com"])
+    healthy = _sheet(tmp_path / "q1.csv", "2026-01-01", "2026-03-31", 2000, 200)
+    no_visits = _sheet(tmp_path / "q2.csv", "2026-04-01", "2026-06-30", 2000, 0)
+    code, result, _ = _import(db_url, ws.id, healthy, capsys)
+    assert code == 0 and result["alerts"]["sent"] == [] and mail.messages == []  # a starting point
+    code, result, err = _import(db_url, ws.id, no_visits, capsys)
+    assert code == 0 and err == ""
+    assert [(a["was"], a["now"]) for a in result["alerts"]["sent"]] == [("on_track", "off_track")]
+    assert len(mail.messages) == 1 and mail.messages[0][0] == ["boss@example.com"]
+    msg = mail.messages[0][1]
+    assert msg["Subject"] == "[KGI alert] Alert shop: Sessions is now ✖ Off track"
+    assert "First thing to try" in msg.get_body(("plain",)).get_content()
+    code, result, _ = _import(db_url, ws.id, no_visits, capsys)  # the same file again
+    assert code == 0 and result["imports"][0]["status"] == "unchanged"
+    assert result["alerts"]["sent"] == [] and len(mail.messages) == 1
+    assert main(["--db", db_url, "--lang", "en", "import", healthy, "--workspace", str(ws.id)]) == 0
+    assert "alert" not in capsys.readouterr().out  # nothing changed: nothing said about alerts
+
+
+def test_import_alert_that_fails_is_said_and_sent_after_the_next_import(engine, db_url, mail, tmp_path,
+                                                                       monkeypatch, capsys) -> None:  # noqa: ANN001
+    ws = _shop_with_a_kpi(engine, ["boss@example.com"])
+    _import(db_url, ws.id, _sheet(tmp_path / "q1.csv", "2026-01-01", "2026-03-31", 2000, 200), capsys)
+    no_visits = _sheet(tmp_path / "q2.csv", "2026-04-01", "2026-06-30", 2000, 0)
+    good_url = os.environ["KGI_SMTP_URL"]
+    monkeypatch.setenv("KGI_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # the server is down
+    before = digest_settings(engine, ws.id)["alert_statuses"]
+    assert main(["--db", db_url, "--lang", "zh-TW", "import", no_visits, "--workspace", str(ws.id)]) == 0
+    out, err = capsys.readouterr()
+    assert "已匯入" in out and err.count("\n") == 1  # the import stands; one line says why no alert
+    assert "資料已匯入，但警示未寄出" in err and "未寄出任何信件" in err and "Traceback" not in err
+    assert digest_settings(engine, ws.id)["alert_statuses"] == before  # not remembered: retried
+    monkeypatch.setenv("KGI_SMTP_URL", good_url)
+    code, result, _ = _import(db_url, ws.id, no_visits, capsys)
+    assert result["imports"][0]["status"] == "unchanged"
+    assert [a["now"] for a in result["alerts"]["sent"]] == ["off_track"] and len(mail.messages) == 1
+    _import(db_url, ws.id, no_visits, capsys)
+    assert len(mail.messages) == 1
+
+
+def test_import_without_smtp_or_with_alerts_off_stays_quiet(engine, db_url, mail, tmp_path, monkeypatch,
+                                                            capsys) -> None:  # noqa: ANN001
+    from core.digest import save_digest_choices
+
+    ws = _shop_with_a_kpi(engine, ["boss@example.com"])
+    _import(db_url, ws.id, _sheet(tmp_path / "q1.csv", "2026-01-01", "2026-03-31", 2000, 200), capsys)
+    no_visits = _sheet(tmp_path / "q2.csv", "2026-04-01", "2026-06-30", 2000, 0)
+    save_digest_choices(engine, ws.id, recipients=["boss@example.com"], day=1, language="en", alerts=False)
+    code, result, err = _import(db_url, ws.id, no_visits, capsys)
+    assert code == 0 and result["alerts"]["skipped"] == "alerts_off" and err == "" and mail.messages == []
+    save_digest_choices(engine, ws.id, recipients=["boss@example.com"], day=1, language="en", alerts=True)
+    monkeypatch.delenv("KGI_SMTP_URL")
+    assert main(["--db", db_url, "--lang", "en", "import", no_visits, "--workspace", str(ws.id)]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and out.count("e-mail is not set up (KGI_SMTP_URL)") == 1
+    assert mail.messages == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from dataclasses import replace
 from datetime import date
 
 import openpyxl
@@ -256,4 +257,31 @@ def test_starttls_and_login_on_a_server_that_requires_both(engine, tmp_path, mon
         with pytest.raises(KgiError) as exc:  # an untrusted certificate is not accepted
             send(cfg, digest.message(cfg.sender, ["a@example.com"]), ["a@example.com"])
         assert exc.value.key == "digest.smtp_unreachable"
+    assert len(inbox.messages) == 1
+
+
+# aiosmtpd counts only STARTTLS as TLS and warns about AUTH on an implicit-TLS port: not the case here
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_smtps_implicit_tls_with_login(engine, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """smtps:// speaks TLS from the first byte (port 465 style): sent when the certificate is
+    trusted, refused in words when it is not, the password never in a message."""
+    ws = _small_workspace(engine)
+    digest = build_digest(engine, ws.id, MONTH)
+    with smtp_server(tls=tmp_path, login=("me", "s3cret"), implicit_tls=True) as (inbox, port):
+        env = {"KGI_SMTP_URL": f"smtps://me@localhost:{port}", "KGI_SMTP_FROM": "kgi@example.com",
+               "KGI_SMTP_PASSWORD": "s3cret"}
+        cfg = smtp_config(environ=env)
+        assert (cfg.security, cfg.describe()) == ("ssl", f"smtps://localhost:{port}")
+        with pytest.raises(KgiError) as exc:  # the test's own certificate is not trusted yet
+            send(cfg, digest.message(cfg.sender, ["a@example.com"]), ["a@example.com"])
+        assert exc.value.key == "digest.smtp_unreachable" and "s3cret" not in exc.value.message("en")
+        assert "CERTIFICATE_VERIFY_FAILED" in exc.value.params["reason"]
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))
+        assert send(cfg, digest.message(cfg.sender, ["a@example.com"]), ["a@example.com"]) == []
+        rcpt, msg, _raw = inbox.messages[-1]
+        assert rcpt == ["a@example.com"] and msg["Subject"] == digest.subject
+        plain = replace(smtp_config(environ={**env, "KGI_SMTP_URL": f"smtp://me@localhost:{port}"}), timeout=1.5)
+        with pytest.raises(KgiError) as exc:  # smtp:// to a TLS-only port: no greeting comes; said so
+            send(plain, digest.message(plain.sender, ["a@example.com"]), ["a@example.com"])
+        assert exc.value.key == "digest.smtp_unreachable" and "timed out" in exc.value.params["reason"]
     assert len(inbox.messages) == 1
