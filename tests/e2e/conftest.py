@@ -51,9 +51,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
            "KGI_DATA_DIR": str(folder)}
     log = (folder / "streamlit.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        # Started as ``./dev app`` starts it (ui.launch: bound to 127.0.0.1, no usage stats,
+        # deep links served from the very first visit).
+        [sys.executable, "-m", "ui.launch", "--server.headless", "true", "--server.port", str(port),
+         "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
