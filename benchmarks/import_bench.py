@@ -241,14 +241,17 @@ def stored_rows_pg(url: str) -> list[tuple]:
 
 
 def floor_copy_pg(rows: list[tuple], url: str) -> float:
-    """A raw ``COPY`` of ``rows`` into a table shaped like the observation table (columns,
-    types, primary key) without its secondary indexes, in one transaction."""
+    """A raw ``COPY`` of ``rows`` into a table shaped like the observation table — columns,
+    types, primary key and foreign keys, as the SQLite floor — without its secondary indexes,
+    in one transaction."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE observation_floor (LIKE observation INCLUDING DEFAULTS)"))
-        conn.execute(text("ALTER TABLE observation_floor ADD PRIMARY KEY (id)"))
+        conn.execute(text("ALTER TABLE observation_floor ADD PRIMARY KEY (id),"
+                          " ADD FOREIGN KEY (workspace_id) REFERENCES workspace (id),"
+                          " ADD FOREIGN KEY (import_id) REFERENCES import_batch (id)"))
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         started = time.perf_counter()
