@@ -3,7 +3,9 @@
 Sets the page up, picks the language and workspace for this session, draws the sidebar and
 registers every page explicitly with ``st.navigation``: *Plan* (Workspace, KGI, KPIs, Plan),
 *Track* (Upload, Dashboard, Review, Optimise — each only once its page file exists), then
-Settings. Run with ``streamlit run app.py``.
+Settings. In shared mode a page is listed (and served) only when the visitor's role allows it
+(``PAGE_ACTIONS``, asked of :func:`core.access.can`). Run with ``python -m ui.launch``
+(``./dev app``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.access import can
 from core.i18n import t
 from ui import access, state
 from ui.widgets import flash, guarded, sidebar
@@ -47,6 +50,20 @@ URL_PATHS = {
 }
 
 
+# What a role must be allowed (core.access) to see a page in the list; None: everyone.
+PAGE_ACTIONS: dict[str, str | None] = {
+    "workspace": None,
+    "kgi": "edit_plan",
+    "kpis": "edit_plan",
+    "plan": "view_plan",
+    "upload": "upload",
+    "dashboard": "view_dashboard",
+    "review": "view_review",
+    "optimise": "view_plan",
+    "settings": None,
+}
+
+
 def _exists(name: str) -> bool:
     return (ROOT / "pages" / f"{name}.py").is_file()
 
@@ -58,9 +75,16 @@ def _page(name: str, icon: str, lang: str, *, default: bool = False) -> st.Page:
     )
 
 
-def _navigation(lang: str) -> st.navigation:
-    plan = [_page(n, i, lang, default=n == "workspace") for n, i in PLAN_PAGES if _exists(n)]
-    track = [_page(n, i, lang) for n, i in TRACK_PAGES if _exists(n)]
+def _shown(name: str, role: str | None) -> bool:
+    """The page exists and the role may see it (a page left out is not served, not even by
+    its address)."""
+    action = PAGE_ACTIONS[name]
+    return _exists(name) and (action is None or can(role, action))
+
+
+def _navigation(lang: str, role: str | None) -> st.navigation:
+    plan = [_page(n, i, lang, default=n == "workspace") for n, i in PLAN_PAGES if _shown(n, role)]
+    track = [_page(n, i, lang) for n, i in TRACK_PAGES if _shown(n, role)]
     sections: dict[str, list[st.Page]] = {t("ui.nav.section_plan", lang): plan}
     if track:
         sections[t("ui.nav.section_track", lang)] = track
@@ -77,10 +101,19 @@ def main() -> None:
     lang = state.init_language()
     if not access.admitted(lang):  # local mode: this computer only; shared mode: signed in
         return
-    page = _navigation(lang)  # no database needed: the page list always shows
+    # Local mode needs no database for the page list (one person, the owner); shared mode asks
+    # the visitor's role, in the current workspace or, before one is open, their best one.
+    role: str | None = None if access.shared_mode() else "owner"
     ready = False
     with guarded():  # an unreachable database is explained here, once
         state.init_workspace()
+        role = access.page_role()
+        ready = True
+    page = _navigation(lang, role)
+    if not ready:
+        return
+    ready = False
+    with guarded():
         sidebar()
         state.sync_url()
         ready = True
