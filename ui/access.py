@@ -217,7 +217,8 @@ def role_name(value: str | None, lang: str) -> str:
 def sign_out_button(lang: str, *, key: str = "access_sign_out") -> None:
     if st.button(t("members.access.sign_out", lang), key=key, icon=":material/logout:"):
         st.session_state.pop(SIGNED_IN_KEY, None)
-        st.logout()
+        st.logout()  # the browser goes to the provider's sign-out and back, signed out
+        st.rerun()  # meanwhile this session draws nothing more for the signed-out visitor
 
 
 def account_box(lang: str) -> None:

@@ -6,6 +6,8 @@ why and puts the choice back. E-mail addresses are shown as plain text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from core.access import ROLES
@@ -58,13 +60,19 @@ def _remove(ws_id: int, email: str) -> None:
     st.session_state["ui_flash"] = tr("members.section.removed_done", email=md_plain(email))
 
 
+def _labels(lang: str) -> Callable[[str], str]:
+    """The role names in ``lang`` (bound, not looked up: format functions may run outside a
+    page run)."""
+    return lambda role: access.role_name(role, lang)
+
+
 def _member_row(ws_id: int, row: Membership, me: str) -> None:
     email_col, status_col, role_col, remove_col = st.columns([3, 2, 2, 1], vertical_alignment="center")
     email_col.text(tr("members.section.you", email=row.email) if row.email == me else row.email)
     status_col.caption(tr("members.section.joined" if row.joined_at else "members.section.invited"))
     key = f"mem_role_{row.id}"
     st.session_state[key] = row.role  # the stored role, whatever the widget last held
-    role_col.selectbox(tr("members.section.change_role"), ROLES, key=key, format_func=_role_label,
+    role_col.selectbox(tr("members.section.change_role"), ROLES, key=key, format_func=_labels(state.lang()),
                        label_visibility="collapsed", on_change=_change_role,
                        args=(ws_id, row.id, row.email, row.role))
     remove_col.button(tr("members.section.remove"), key=f"mem_remove_{row.id}", on_click=_remove,
@@ -77,7 +85,7 @@ def _invite_form(ws_id: int) -> None:
     email_col.text_input(tr("members.section.invite_email"), key=f"mem_email_{ws_id}", max_chars=320,
                          placeholder="name@example.com")
     role_col.selectbox(tr("members.section.role"), ROLES, index=2, key=f"mem_new_role_{ws_id}",
-                       format_func=_role_label)
+                       format_func=_labels(state.lang()))
     button_col.button(tr("members.section.invite_button"), key=f"mem_invite_{ws_id}", on_click=_invite,
                       args=(ws_id,), icon=":material/person_add:", type="primary")
 
