@@ -185,7 +185,11 @@ def page_role() -> str | None:
     if current is not None:
         return role(current)
     mine = roles()
-    return "owner" if mine is None else best_role(list(mine.values()))
+    if mine is None:
+        return "owner"
+    best = best_role(list(mine.values()))
+    # The first person on a fresh database owns what they will create: show them every page.
+    return best if best is not None or not may_create_workspaces() else "owner"
 
 
 def may_create_workspaces() -> bool:
@@ -218,7 +222,7 @@ def sign_out_button(lang: str, *, key: str = "access_sign_out") -> None:
     if st.button(t("members.access.sign_out", lang), key=key, icon=":material/logout:"):
         st.session_state.pop(SIGNED_IN_KEY, None)
         st.logout()  # the browser goes to the provider's sign-out and back, signed out
-        st.rerun()  # meanwhile this session draws nothing more for the signed-out visitor
+        st.stop()  # draw nothing more for the signed-out visitor (a rerun would drop the redirect)
 
 
 def account_box(lang: str) -> None:

@@ -230,6 +230,8 @@ def test_an_unverified_email_is_not_trusted(make_app: MakeApp, team: dict[str, i
 def test_sign_out(make_app: MakeApp, team: dict[str, int]) -> None:
     at = shared_app(make_app, OWNER, ws_id=team["a"]).run()
     at.sidebar.button(key="sidebar_sign_out").click().run()
+    assert "Demo" not in page_text(at)  # nothing more is drawn for the signed-out visitor
+    at.run()
     assert [e.value for e in at.info] == [t("workspace_life.access.sign_in_needed", "en")]
     assert not at.sidebar.selectbox
 
