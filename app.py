@@ -82,13 +82,31 @@ def _shown(name: str, role: str | None) -> bool:
     return _exists(name) and (action is None or can(role, action))
 
 
+def _refused(name: str, role: str | None, lang: str) -> st.Page:
+    """Stands in, hidden from the list, for a page this role may not see: its address then
+    says so in the user's language (instead of Streamlit's "page not found") and serves
+    nothing of the page."""
+
+    def refused() -> None:
+        st.title(t(f"ui.nav.{name}", lang), anchor=False)
+        if role is None:
+            st.warning(t("members.access.not_available", lang), icon=":material/lock:")
+        else:
+            st.warning(t("members.access.not_allowed", lang, role=access.role_name(role, lang)),
+                       icon=":material/lock:")
+
+    return st.Page(refused, title=t(f"ui.nav.{name}", lang), url_path=URL_PATHS[name], visibility="hidden")
+
+
 def _navigation(lang: str, role: str | None) -> st.navigation:
     plan = [_page(n, i, lang, default=n == "workspace") for n, i in PLAN_PAGES if _shown(n, role)]
     track = [_page(n, i, lang) for n, i in TRACK_PAGES if _shown(n, role)]
+    refused = [_refused(n, role, lang) for n, _ in PLAN_PAGES + TRACK_PAGES
+               if _exists(n) and not _shown(n, role)]
     sections: dict[str, list[st.Page]] = {t("ui.nav.section_plan", lang): plan}
     if track:
         sections[t("ui.nav.section_track", lang)] = track
-    sections[t("ui.nav.section_more", lang)] = [_page("settings", ":material/settings:", lang)]
+    sections[t("ui.nav.section_more", lang)] = [_page("settings", ":material/settings:", lang), *refused]
     return st.navigation(sections, position="sidebar")
 
 

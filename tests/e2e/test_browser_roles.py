@@ -163,7 +163,7 @@ def test_editor_plans_and_uploads_but_keeps_out_of_owner_matters(team: dict[str,
     page = sign_in(new_page, url, EDITOR)
     assert nav_names(page) == NAV_OF[EDITOR]
     text = open_ws(page, url, "actuals", team["a"])
-    assert t("ui.upload.title", "en") in text
+    assert t("ui.upload.subtitle", "en") in text
     text = open_ws(page, url, "preferences", team["a"])
     assert t("workspace_life.trail.title", "en") in text
     assert t("members.section.title", "en") not in text and t("ui.backup.title", "en") not in text
@@ -182,7 +182,10 @@ def test_viewer_reads_and_downloads(team: dict[str, Any], new_page: Any) -> None
         button.click()
     assert Path(download.value.path()).read_bytes()[:2] == b"PK"
     # The upload page is not served to a viewer, not even by its address.
-    assert t("ui.upload.title", "en") not in open_ws(page, url, "actuals", team["a"])
+    text = open_ws(page, url, "actuals", team["a"])
+    assert t("ui.upload.subtitle", "en") not in text
+    assert page.locator('[data-testid="stFileUploader"]').count() == 0
+    assert t("members.access.not_allowed", "en", role=t("members.role.viewer", "en")) in text
 
 
 def test_client_sees_its_dashboard_and_review_only(team: dict[str, Any], new_page: Any) -> None:
@@ -196,8 +199,12 @@ def test_client_sees_its_dashboard_and_review_only(team: dict[str, Any], new_pag
     text = open_ws(page, url, "progress", team["a"])
     assert t("track.dashboard.title", "en") in text
     # Direct addresses of pages a client has no part in: not served.
-    for path, title in (("actuals", "ui.upload.title"), ("export", "ui.plan.title"), ("goal", "ui.kgi.title")):
-        assert t(title, "en") not in open_ws(page, url, path, team["a"]), path
+    refused = t("members.access.not_allowed", "en", role=t("members.role.client", "en"))
+    for path, body in (("actuals", "ui.upload.subtitle"), ("export", "ui.plan.subtitle"),
+                       ("goal", "ui.kgi.subtitle")):
+        text = open_ws(page, url, path, team["a"])
+        assert refused in text and t(body, "en") not in text, path
+        assert page.locator('[data-testid="stFileUploader"]').count() == 0
     text = open_ws(page, url, "preferences", team["a"])
     for heading in ("workspace_life.trail.title", "ui.backup.title", "members.section.title"):
         assert t(heading, "en") not in text, heading
