@@ -4,7 +4,7 @@ Sets the page up, picks the language and workspace for this session, draws the s
 registers every page explicitly with ``st.navigation``: *Plan* (Workspace, KGI, KPIs, Plan),
 *Track* (Upload, Dashboard, Review, Optimise — each only once its page file exists), then
 Settings. In shared mode a page is listed (and served) only when the visitor's role allows it
-(``PAGE_ACTIONS``, asked of :func:`core.access.can`). Run with ``python -m ui.launch``
+(``ui.access.PAGE_ACTIONS``, asked of :func:`core.access.can`). Run with ``python -m ui.launch``
 (``./dev app``).
 """
 
@@ -50,20 +50,6 @@ URL_PATHS = {
 }
 
 
-# What a role must be allowed (core.access) to see a page in the list; None: everyone.
-PAGE_ACTIONS: dict[str, str | None] = {
-    "workspace": None,
-    "kgi": "edit_plan",
-    "kpis": "edit_plan",
-    "plan": "view_plan",
-    "upload": "upload",
-    "dashboard": "view_dashboard",
-    "review": "view_review",
-    "optimise": "view_plan",
-    "settings": None,
-}
-
-
 def _exists(name: str) -> bool:
     return (ROOT / "pages" / f"{name}.py").is_file()
 
@@ -78,7 +64,7 @@ def _page(name: str, icon: str, lang: str, *, default: bool = False) -> st.Page:
 def _shown(name: str, role: str | None) -> bool:
     """The page exists and the role may see it (a page left out is not served, not even by
     its address)."""
-    action = PAGE_ACTIONS[name]
+    action = access.PAGE_ACTIONS[name]
     return _exists(name) and (action is None or can(role, action))
 
 

@@ -134,6 +134,19 @@ def current_user() -> str:
 
 # -- roles -----------------------------------------------------------------------------------
 
+# What a role must be allowed (core.access) to see a page; None: everyone who is admitted.
+PAGE_ACTIONS: dict[str, str | None] = {
+    "workspace": None,
+    "kgi": "edit_plan",
+    "kpis": "edit_plan",
+    "plan": "view_plan",
+    "upload": "upload",
+    "dashboard": "view_dashboard",
+    "review": "view_review",
+    "optimise": "view_plan",
+    "settings": None,
+}
+
 
 def role(workspace_id: int | None) -> str | None:
     """This visitor's role in the workspace: the owner in local mode, else their membership."""
@@ -190,6 +203,12 @@ def page_role() -> str | None:
     best = best_role(list(mine.values()))
     # The first person on a fresh database owns what they will create: show them every page.
     return best if best is not None or not may_create_workspaces() else "owner"
+
+
+def page_allowed(name: str) -> bool:
+    """Whether the page ``name`` is served to this visitor (and so may be linked to)."""
+    action = PAGE_ACTIONS[name]
+    return action is None or can(page_role(), action)
 
 
 def may_create_workspaces() -> bool:

@@ -127,9 +127,11 @@ def next_step(
 
 
 def page_exists(page: str) -> bool:
+    """The page is there and served to this visitor (a link to a page their role may not see
+    is not drawn)."""
     from pathlib import Path
 
-    return (Path(__file__).resolve().parents[1] / PAGE_FILES[page]).is_file()
+    return (Path(__file__).resolve().parents[1] / PAGE_FILES[page]).is_file() and access.page_allowed(page)
 
 
 def first_existing(*pages: str) -> str | None:

@@ -246,3 +246,16 @@ def test_local_mode_has_no_sign_in_and_no_members(make_app: MakeApp, app_engine:
     assert t("members.section.title", "en") not in subheaders
     assert t("ui.backup.title", "en") in subheaders
     assert not at.sidebar.button  # no sign-out
+
+
+@pytest.mark.parametrize("email", [VIEWER, CLIENT])
+def test_track_pages_link_only_to_pages_served(make_app: MakeApp, app_engine: Engine, team: dict[str, int],
+                                               email: str) -> None:
+    """The dashboard's links (to Optimise, to Upload) are drawn only when that page is served."""
+    empty = create_workspace(app_engine, "Client D", "ecommerce").id
+    add_member(app_engine, empty, email, "viewer" if email == VIEWER else "client")
+    for ws_id in (team["a"], empty):
+        at = shared_app(make_app, email, ws_id=ws_id).run()
+        for page in ("dashboard", "review"):
+            at.switch_page(f"pages/{page}.py").run()
+            assert_clean(at)
