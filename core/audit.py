@@ -26,7 +26,7 @@ from core.models import AuditEvent, utcnow
 LOCAL_ACTOR = "local"
 ACTIONS: tuple[str, ...] = (
     "create", "import", "undo", "kgi", "kpi", "kpi_removed", "restore", "rename", "archive",
-    "unarchive", "delete",
+    "unarchive", "delete", "member_invite", "member_role", "member_remove", "member_join",
 )
 MAX_SUBJECT = 300
 MAX_ACTOR = 320

@@ -172,3 +172,22 @@ class AuditEvent(SQLModel, table=True):
     subject: str = Field(default="", max_length=300)  # a file name, a metric, a workspace name
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    """A person's role in one workspace, by e-mail (shared mode).
+
+    A row is written when an owner (or the operator, with ``kgi members add``) invites the
+    e-mail; until that person first signs in, ``joined_at`` is NULL and the row is an
+    invitation. The role applies from the first sign-in on: the e-mail is the identity.
+    """
+
+    __table_args__ = (UniqueConstraint("workspace_id", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    email: str = Field(max_length=320, index=True)
+    role: str = Field(max_length=10)  # owner, editor, viewer or client (core.access.ROLES)
+    invited_by: str = Field(default="", max_length=320)
+    created_at: datetime = Field(default_factory=utcnow)
+    joined_at: datetime | None = None  # NULL: invited, not signed in yet

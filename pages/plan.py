@@ -21,7 +21,7 @@ from core.plans import get_plan, kgi_target, kpi_target, plan_driver_check
 from core.progress import data_stamp
 from core.smart import describe_target
 from core.typography import join_list
-from ui import state
+from ui import access, state
 from ui.upload import source_label
 from ui.widgets import (
     LANGUAGE_NAMES,
@@ -149,6 +149,8 @@ def _plan_files(url: str, workspace_id: int, stamp: tuple, file_lang: str, split
 
 
 def _downloads(workspace: Workspace) -> None:
+    if not access.allowed("download", workspace.id):
+        return
     st.subheader(tr("ui.plan.download"), anchor=False)
     keep_choices("plan_split", "plan_lang")
     kgi = get_plan(engine, workspace.id).kgi

@@ -16,7 +16,7 @@ from core.figure_notes import counted_sources, coverage_note, overlap_notes
 from core.formatting import format_month, format_pct
 from core.progress import Progress
 from core.review import review_data_from_progress
-from ui import state
+from ui import access, state
 from ui.track import (
     current_stamp,
     default_date,
@@ -105,18 +105,20 @@ def _files(workspace_id: int, stamp_key: tuple[Any, ...], month_key: str, lang_k
     return build_review_workbook(data, lang_key), summary_html(data, lang_key).encode("utf-8")
 
 
-progress_thresholds = dict(ws.settings.get("thresholds") or ws.settings) if ws.settings else {}
-stem = re.sub(r'[\\/:*?"<>|\s]+', "-", ws.name).strip("-.") or "workspace"
-xlsx, html = _files(ws.id, (*stamp, as_of.isoformat()), month, lang)
-st.subheader(tt("track.review.downloads"), anchor=False)
-with st.container(horizontal=True):
-    st.download_button(
-        tt("track.review.download_xlsx"), data=xlsx, file_name=f"review-{stem}-{month}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:", type="primary", key="review_xlsx", on_click="ignore",
-    )
-    st.download_button(
-        tt("track.review.download_html"), data=html, file_name=f"summary-{stem}-{month}.html",
-        mime="text/html", icon=":material/print:", key="review_html", on_click="ignore",
-    )
-st.caption(tt("track.review.html_help"))
+# The downloads are for the team (core.access "download"); a client reads the review here.
+if access.allowed("download", ws.id):
+    progress_thresholds = dict(ws.settings.get("thresholds") or ws.settings) if ws.settings else {}
+    stem = re.sub(r'[\\/:*?"<>|\s]+', "-", ws.name).strip("-.") or "workspace"
+    xlsx, html = _files(ws.id, (*stamp, as_of.isoformat()), month, lang)
+    st.subheader(tt("track.review.downloads"), anchor=False)
+    with st.container(horizontal=True):
+        st.download_button(
+            tt("track.review.download_xlsx"), data=xlsx, file_name=f"review-{stem}-{month}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:", type="primary", key="review_xlsx", on_click="ignore",
+        )
+        st.download_button(
+            tt("track.review.download_html"), data=html, file_name=f"summary-{stem}-{month}.html",
+            mime="text/html", icon=":material/print:", key="review_html", on_click="ignore",
+        )
+    st.caption(tt("track.review.html_help"))

@@ -1,5 +1,6 @@
-"""Settings: the UI language, the workspace's details, the status thresholds, the e-mail digest
-and alerts, backups and the workspace's life."""
+"""Settings: the UI language, the workspace's details and the status thresholds, the e-mail
+digest and alerts, its backup, history, members, archive, delete and restore — each for the
+roles that may use it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from core.models import Workspace
 from core.pacing import Thresholds
 from core.usertext import md_plain
 from core.workspaces import CURRENCIES, update_settings, update_workspace
-from ui import digest, state, workspace_life
+from ui import access, digest, state, workspace_life
+from ui.members import members_section
 from ui.widgets import (
     LANGUAGE_NAMES,
     language_switch,
@@ -59,6 +61,7 @@ def _restore_section() -> None:
             show_error(exc)
             return
         # Open it and redraw everything, so the sidebar's switcher lists it and shows it chosen.
+        access.grant_creator(restored.id)
         state.set_workspace(restored.id)
         st.session_state["ui_flash"] = tr("workspace_life.restored_open", name=md_plain(restored.name))
         st.session_state["restore_round"] = st.session_state.get("restore_round", 0) + 1
@@ -67,7 +70,8 @@ def _restore_section() -> None:
 
 ws = require_workspace("ui.empty.settings_no_workspace")
 if ws is None:
-    _restore_section()
+    if access.may_create_workspaces():
+        _restore_section()
     st.stop()
 
 
@@ -119,58 +123,74 @@ def _save(workspace_id: int) -> bool:
     return True
 
 
-_load(ws)
+def _details_section(workspace: Workspace) -> None:
+    """The workspace's details and status thresholds, and Save (owners only)."""
+    _load(workspace)
+    st.subheader(tr("ui.settings.workspace", name=md_plain(workspace.name)), anchor=False)
+    with st.container(border=True):
+        c1, c2, c3 = st.columns([2, 1, 1])
+        c1.text_input(tr("ui.workspace.name"), key="set_name", max_chars=200)
+        c2.selectbox(tr("ui.workspace.currency"), CURRENCIES, key="set_currency")
+        c3.selectbox(tr("ui.settings.export_language"), list(LANGUAGES), key="set_language",
+                     format_func=LANGUAGE_NAMES.get, help=tr("ui.workspace.language_help"))
+        c4, c5, _ = st.columns([1, 1, 2])
+        c4.date_input(tr("ui.workspace.start"), key="set_start")
+        c5.number_input(tr("ui.workspace.months"), min_value=1, max_value=36, step=1, key="set_months")
 
-st.subheader(tr("ui.settings.workspace", name=md_plain(ws.name)), anchor=False)
-with st.container(border=True):
-    c1, c2, c3 = st.columns([2, 1, 1])
-    c1.text_input(tr("ui.workspace.name"), key="set_name", max_chars=200)
-    c2.selectbox(tr("ui.workspace.currency"), CURRENCIES, key="set_currency")
-    c3.selectbox(tr("ui.settings.export_language"), list(LANGUAGES), key="set_language",
-                 format_func=LANGUAGE_NAMES.get, help=tr("ui.workspace.language_help"))
-    c4, c5, _ = st.columns([1, 1, 2])
-    c4.date_input(tr("ui.workspace.start"), key="set_start")
-    c5.number_input(tr("ui.workspace.months"), min_value=1, max_value=36, step=1, key="set_months")
-
-st.subheader(tr("ui.settings.thresholds"), anchor=False)
-st.markdown(tr("ui.settings.thresholds_help"))
-with st.container(border=True):
-    c1, c2 = st.columns(2)
-    c1.number_input(tr("ui.settings.on_track"), min_value=1, max_value=200, step=1, key="set_on_track",
-                    help=tr("ui.settings.on_track_help"))
-    c2.number_input(tr("ui.settings.at_risk"), min_value=1, max_value=200, step=1, key="set_at_risk",
-                    help=tr("ui.settings.at_risk_help"))
-    c3, c4 = st.columns(2)
-    c3.number_input(tr("ui.settings.min_elapsed"), min_value=0, max_value=99, step=1,
-                    key="set_min_elapsed", help=tr("ui.settings.min_elapsed_help"))
-    c4.number_input(tr("ui.settings.min_days"), min_value=0, max_value=365, step=1, key="set_min_days",
-                    help=tr("ui.settings.min_days_help"))
-    st.caption(
-        tr(
-            "ui.settings.bands_preview",
-            on_track=st.session_state.set_on_track,
-            at_risk=st.session_state.set_at_risk,
+    st.subheader(tr("ui.settings.thresholds"), anchor=False)
+    st.markdown(tr("ui.settings.thresholds_help"))
+    with st.container(border=True):
+        c1, c2 = st.columns(2)
+        c1.number_input(tr("ui.settings.on_track"), min_value=1, max_value=200, step=1, key="set_on_track",
+                        help=tr("ui.settings.on_track_help"))
+        c2.number_input(tr("ui.settings.at_risk"), min_value=1, max_value=200, step=1, key="set_at_risk",
+                        help=tr("ui.settings.at_risk_help"))
+        c3, c4 = st.columns(2)
+        c3.number_input(tr("ui.settings.min_elapsed"), min_value=0, max_value=99, step=1,
+                        key="set_min_elapsed", help=tr("ui.settings.min_elapsed_help"))
+        c4.number_input(tr("ui.settings.min_days"), min_value=0, max_value=365, step=1, key="set_min_days",
+                        help=tr("ui.settings.min_days_help"))
+        st.caption(
+            tr(
+                "ui.settings.bands_preview",
+                on_track=st.session_state.set_on_track,
+                at_risk=st.session_state.set_at_risk,
+            )
         )
+
+    with st.container(horizontal=True, horizontal_alignment="right"):
+        if st.button(tr("ui.settings.save"), key="set_save", type="primary", icon=":material/save:"):
+            _save(workspace.id)
+
+
+def _backup_section(workspace: Workspace) -> None:
+    st.subheader(tr("ui.backup.title"), anchor=False)
+    st.markdown(tr("ui.backup.help"))
+    st.download_button(
+        tr("ui.backup.download"),
+        data=lambda: backup.backup_bytes(state.engine(), workspace.id),
+        file_name=backup.backup_file_name(workspace.name),
+        mime="application/zip",
+        key="backup_download",
+        icon=":material/download:",
+        on_click="ignore",
     )
 
-with st.container(horizontal=True, horizontal_alignment="right"):
-    if st.button(tr("ui.settings.save"), key="set_save", type="primary", icon=":material/save:"):
-        _save(ws.id)
 
-digest.digest_section(ws)
-
-st.subheader(tr("ui.backup.title"), anchor=False)
-st.markdown(tr("ui.backup.help"))
-st.download_button(
-    tr("ui.backup.download"),
-    data=lambda: backup.backup_bytes(state.engine(), ws.id),
-    file_name=backup.backup_file_name(ws.name),
-    mime="application/zip",
-    key="backup_download",
-    icon=":material/download:",
-    on_click="ignore",
-)
-workspace_life.trail_section(ws)
-workspace_life.archive_section(ws)
-workspace_life.delete_section(ws)
-_restore_section()
+# Each section is drawn only for a role that may use it (core.access): a client sees the
+# language alone, a viewer also the history, an owner everything.
+if access.allowed("edit_settings", ws.id):
+    _details_section(ws)
+    digest.digest_section(ws)  # recipients and "send a test": for those who may change settings
+if access.allowed("backup", ws.id):
+    _backup_section(ws)
+if access.allowed("view_history", ws.id):
+    workspace_life.trail_section(ws)
+if access.shared_mode() and access.allowed("manage_members", ws.id):  # local mode: one person
+    members_section(ws)
+if access.allowed("archive", ws.id):
+    workspace_life.archive_section(ws)
+if access.allowed("delete", ws.id):
+    workspace_life.delete_section(ws)
+if access.allowed("restore", ws.id):
+    _restore_section()

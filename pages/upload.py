@@ -15,7 +15,7 @@ from core.models import ImportBatch
 from core.store import MAX_UPLOAD_MB, ImportResult, list_imports, undo_import
 from core.typography import join_list
 from core.usertext import md_plain
-from ui import digest, state
+from ui import access, digest, state
 from ui.upload import (
     ACCEPTED_TYPES,
     GRANULARITIES,
@@ -432,7 +432,7 @@ def history(ws: Any) -> None:
     st.caption(f":material/undo: {tr('ui.upload.history.explain')}")
     pending = st.session_state.get(UNDO_KEY)
     target = next((b for b in batches if b.id == pending and b.status == "imported"), None)
-    if target is not None:
+    if target is not None and access.allowed("undo", ws.id):
         confirm_undo(target)
     header = st.columns(HISTORY_WIDTHS, vertical_alignment="center")
     for column, key in zip(header, ("file", "source", "status", "rows", "period", "when"), strict=False):
@@ -451,7 +451,7 @@ def _history_row(batch: ImportBatch, lang: str) -> None:
     cols[3].markdown(f"{batch.rows:,}")
     cols[4].markdown(batch_period(batch, lang, compact=True))
     cols[5].markdown(format_local_time(batch.created_at))
-    if batch.status == "imported":
+    if batch.status == "imported" and access.allowed("undo", batch.workspace_id):
         cols[6].button(tr("ui.upload.undo.button"), key=f"upl_undo_{batch.id}", on_click=_ask_undo,
                        args=(batch.id,), icon=":material/undo:", type="secondary",
                        help=tr("ui.upload.undo.button_help", id=batch.id, file=md_plain(batch.file_name)))

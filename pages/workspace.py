@@ -14,7 +14,7 @@ from core.models import Workspace
 from core.templates import business_type
 from core.usertext import md_plain
 from core.workspaces import CURRENCIES, create_workspace, default_period_start
-from ui import state, workspace_life
+from ui import access, state, workspace_life
 from ui.widgets import (
     LANGUAGE_NAMES,
     demo_button,
@@ -84,6 +84,7 @@ def _create() -> None:
     except KgiError as exc:
         ss["ws_create_error"] = exc
         return
+    access.grant_creator(ws.id)
     state.set_workspace(ws.id)
     for key in ("ws_new_name",):
         ss.pop(key, None)
@@ -141,7 +142,10 @@ spaces = state.workspaces()
 if st.session_state.pop("ws_created", False):
     st.switch_page("pages/kgi.py")
 
-if not spaces:
+may_create = access.may_create_workspaces()
+if not spaces and not may_create:  # shared mode: signed in, but nothing shared with them yet
+    st.info(tr("members.access.no_workspaces", email=md_plain(access.current_user())), icon=":material/group_off:")
+elif not spaces:
     with st.container(border=True):
         st.markdown(f":material/waving_hand: {tr('ui.workspace.welcome')}")
         demo_button("demo_workspace_empty")
@@ -149,9 +153,10 @@ if not spaces:
     workspace_life.archived_list()
 else:
     _list_workspaces(spaces)
-    with st.expander(tr("ui.workspace.create_another"), icon=":material/add:"):
-        _create_form(first=False)
-    demo_button("demo_workspace")
+    if may_create:
+        with st.expander(tr("ui.workspace.create_another"), icon=":material/add:"):
+            _create_form(first=False)
+        demo_button("demo_workspace")
     workspace_life.archived_list()
-    if state.workspace_id() is not None:
+    if state.workspace_id() is not None and access.allowed("edit_plan"):
         next_step(tr("ui.workspace.next"), "kgi", key="ws_next")

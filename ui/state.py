@@ -18,9 +18,11 @@ from sqlalchemy.engine import Engine
 
 from core.db import database_url, get_engine
 from core.errors import KgiError
-from core.i18n import LANGUAGES, normalize_language
+from core.i18n import LANGUAGES, normalize_language, t
 from core.models import Workspace
+from core.usertext import md_plain
 from core.workspaces import get_workspace, list_workspaces
+from ui import access
 from ui.access import current_user
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,10 @@ def set_lang(value: str) -> None:
 
 
 def workspaces() -> list[Workspace]:
-    return list_workspaces(engine())
+    """The workspaces this visitor may open (in shared mode: those they are a member of)."""
+    mine = access.roles()
+    spaces = list_workspaces(engine())
+    return spaces if mine is None else [ws for ws in spaces if ws.id in mine]
 
 
 def init_workspace() -> int | None:
@@ -88,8 +93,12 @@ def init_workspace() -> int | None:
 
 def _initial_workspace_id() -> int | None:
     raw = st.query_params.get("ws")
-    if raw and str(raw).isdigit() and _exists(int(raw)):
-        return int(raw)
+    if raw and str(raw).isdigit():
+        if _exists(int(raw)):
+            return int(raw)
+        if access.shared_mode():  # not theirs (or gone): say so, without naming anything
+            st.session_state["ui_flash_error"] = t(
+                "members.access.no_access", lang(), id=int(raw), email=md_plain(access.current_user()))
     remembered = _load_last_workspace()
     if remembered is not None and _exists(remembered):
         return remembered
@@ -97,7 +106,10 @@ def _initial_workspace_id() -> int | None:
 
 
 def _exists(workspace_id: int) -> bool:
-    """The workspace is there and not archived (an archived one is opened only by unarchiving)."""
+    """The workspace is there, not archived (an archived one is opened only by unarchiving),
+    and this visitor may open it."""
+    if not access.may_open(int(workspace_id)):
+        return False
     try:
         return not get_workspace(engine(), int(workspace_id)).archived
     except KgiError:
@@ -112,6 +124,9 @@ def current_workspace() -> Workspace | None:
     """The workspace the user is working on, or ``None`` when none is chosen yet."""
     ws_id = workspace_id()
     if ws_id is None:
+        return None
+    if not access.may_open(ws_id):  # removed from it during this session
+        st.session_state[WS_KEY] = None
         return None
     try:
         return get_workspace(engine(), ws_id)

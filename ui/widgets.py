@@ -18,7 +18,7 @@ import streamlit as st
 from core.errors import KgiError
 from core.i18n import LANGUAGES, t
 from core.usertext import md_plain
-from ui import state
+from ui import access, state
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +127,11 @@ def next_step(
 
 
 def page_exists(page: str) -> bool:
+    """The page is there and served to this visitor (a link to a page their role may not see
+    is not drawn)."""
     from pathlib import Path
 
-    return (Path(__file__).resolve().parents[1] / PAGE_FILES[page]).is_file()
+    return (Path(__file__).resolve().parents[1] / PAGE_FILES[page]).is_file() and access.page_allowed(page)
 
 
 def first_existing(*pages: str) -> str | None:
@@ -229,13 +231,15 @@ def _create_demo() -> None:
     except KgiError as exc:
         st.session_state["ui_flash_error"] = exc.message(state.lang())
         return
+    access.grant_creator(ws.id)
     state.set_workspace(ws.id)
     st.session_state["ui_flash"] = tr("ui.demo.created", name=md_plain(ws.name))
 
 
 def demo_button(key: str, *, primary: bool = False) -> None:
-    """"Try the demo" in one click; hidden until the demo exists in core."""
-    if not demo_available():
+    """"Try the demo" in one click; hidden until the demo exists in core, and from whoever
+    may not create workspaces (shared mode)."""
+    if not demo_available() or not access.may_create_workspaces():
         return
     st.button(
         tr("ui.demo.button"), key=key, on_click=_create_demo, icon=":material/play_circle:",
@@ -334,3 +338,4 @@ def sidebar() -> None:
         else:
             st.caption(tr("ui.sidebar.no_workspace"))
         language_switch("sidebar_lang")
+        access.account_box(state.lang())

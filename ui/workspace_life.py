@@ -23,7 +23,7 @@ from core.workspace_life import (
     unarchive_workspace,
 )
 from core.workspaces import list_workspaces
-from ui import state
+from ui import access, state
 from ui.widgets import show_error, tr
 
 TRAIL_SHOWN = 200
@@ -118,7 +118,7 @@ def _unarchive(ws_id: int, name: str) -> None:
 
 def archived_list() -> None:
     """The archived workspaces, each with Unarchive (which also opens it)."""
-    archived = list_workspaces(state.engine(), archived=True)
+    archived = [ws for ws in list_workspaces(state.engine(), archived=True) if access.allowed("archive", ws.id)]
     if not archived:
         return
     with st.expander(tr("workspace_life.archived.title", count=len(archived)), icon=":material/inventory_2:"):

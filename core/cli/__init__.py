@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "core.cli.abtest",
     "core.cli.demo",
     "core.cli.digest",
+    "core.cli.members",
 )
 
 

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -25,6 +31,54 @@ CHROMIUM_ARGS = [
 STEP_TIMEOUT_MS = 30_000
 VIEWPORT = {"width": 1440, "height": 1600}
 MAX_SHOT_HEIGHT = 12_000  # a runaway page must not make a gigapixel image
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+@contextlib.contextmanager
+def serve_app(folder: Path, *options: str, port: int | None = None) -> Iterator[str]:
+    """The app served as ``./dev app`` serves it (``python -m ui.launch``) on 127.0.0.1 (a free port unless given), with its
+    SQLite database in ``folder / "e2e.db"`` and ``options`` added to the command line; yields
+    its URL and stops it afterwards (its log is ``folder / "streamlit.log"``)."""
+    port = port or free_port()
+    env = {**os.environ, "KGI_DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}", "KGI_DATA_DIR": str(folder)}
+    log = (folder / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        # Started as ``./dev app`` starts it (ui.launch: bound to 127.0.0.1, no usage stats,
+        # deep links served from the very first visit).
+        [sys.executable, "-m", "ui.launch", "--server.headless", "true", "--server.port", str(port),
+         "--server.fileWatcherType", "none", *options],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 def playwright_or_skip() -> ModuleType:
