@@ -12,6 +12,7 @@ from core.catalog import BUSINESS_TYPES
 from core.cli import Context
 from core.errors import KgiError
 from core.i18n import t
+from core.members import add_member, normalize_email
 from core.models import Workspace
 from core.workspace_life import (
     archive_workspace,
@@ -56,6 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         " three quarters of this one are over, as on the Workspace page)")
     create.add_argument("--months", type=int, default=12, help="length of the plan period")
     create.add_argument("--language", choices=["zh-TW", "en"], help="the workspace's language")
+    create.add_argument("--owner", metavar="EMAIL",
+                        help="invite this e-mail as the workspace's owner (shared mode: without an owner"
+                             " nobody who signs in sees the workspace)")
     create.set_defaults(func=run_create)
     listing = actions.add_parser("list", help="list workspaces")
     listing.add_argument("--archived", action="store_true", help="list the archived workspaces instead")
@@ -82,6 +86,7 @@ def _register_life(actions: argparse._SubParsersAction) -> None:
 
 def run_create(args: argparse.Namespace, ctx: Context) -> int:
     start = parse_date(args.start) if args.start else default_period_start(date.today())
+    owner = normalize_email(args.owner) if getattr(args, "owner", None) else None  # refused before creating
     ws = create_workspace(
         ctx.engine(),
         args.name,
@@ -91,10 +96,14 @@ def run_create(args: argparse.Namespace, ctx: Context) -> int:
         period_start=start,
         period_months=args.months,
     )
+    invited = add_member(ctx.engine(), ws.id, owner, "owner") if owner else None
     if ctx.as_json:
-        ctx.print_json(workspace_dict(ws))
+        ctx.print_json({**workspace_dict(ws), "owner_invited": invited.email if invited else None})
     else:
         print(t("cli.workspace.created", ctx.lang, name=ws.name, id=ws.id))
+        if invited:
+            print(t("members.cli.added", ctx.lang, email=invited.email, name=ws.name,
+                    role=t("members.role.owner", ctx.lang)))
     return 0
 
 

@@ -35,6 +35,22 @@ def test_create_without_a_start_uses_the_workspace_pages_default(capsys, db_url)
     assert json.loads(out)["period_start"] == default_period_start(date.today()).isoformat()
 
 
+def test_create_with_an_owner_invites_them_and_a_bad_address_creates_nothing(capsys, db_url, engine):
+    from core.members import list_members
+
+    code, out, _ = run(capsys, "--db", db_url, "workspace", "create", "Client A", "--type", "ecommerce",
+                       "--owner", " Boss@Example.com ", "--json")
+    assert code == 0
+    created = json.loads(out)
+    assert created["owner_invited"] == "boss@example.com"
+    assert [(m.email, m.role) for m in list_members(engine, created["id"])] == [("boss@example.com", "owner")]
+    code, _, err = run(capsys, "--db", db_url, "workspace", "create", "Client B", "--type", "ecommerce",
+                       "--owner", "not-an-address")
+    assert code != 0 and err.strip()
+    code, out, _ = run(capsys, "--db", db_url, "workspace", "list", "--json")
+    assert [w["name"] for w in json.loads(out)] == ["Client A"]
+
+
 @pytest.mark.parametrize(
     ("argv", "needle_en", "needle_zh"),
     [
