@@ -166,15 +166,7 @@ def _details_section(workspace: Workspace) -> None:
 def _backup_section(workspace: Workspace) -> None:
     st.subheader(tr("ui.backup.title"), anchor=False)
     st.markdown(tr("ui.backup.help"))
-    st.download_button(
-        tr("ui.backup.download"),
-        data=lambda: backup.backup_bytes(state.engine(), workspace.id),
-        file_name=backup.backup_file_name(workspace.name),
-        mime="application/zip",
-        key="backup_download",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+    workspace_life.backup_button(workspace, tr("ui.backup.download"), key="backup_download")
 
 
 # Each section is drawn only for a role that may use it (core.access): a client sees the

@@ -48,19 +48,24 @@ def archive_section(ws: Workspace) -> None:
         _leave(tr("workspace_life.archive.done", name=md_plain(ws.name)))
 
 
+def backup_button(ws: Workspace, label: str, *, key: str) -> None:
+    """The workspace's full backup as a download, built only when clicked."""
+    st.download_button(
+        label,
+        data=lambda: backup.backup_bytes(state.engine(), ws.id),
+        file_name=backup.backup_file_name(ws.name),
+        mime="application/zip",
+        key=key,
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
 def delete_section(ws: Workspace) -> None:
     """Delete: a backup offered first, then the name typed again, then one click."""
     with st.expander(tr("workspace_life.delete.title"), icon=":material/delete_forever:"):
         st.warning(tr("workspace_life.delete.warning", name=md_plain(ws.name)), icon=":material/warning:")
-        st.download_button(
-            tr("workspace_life.delete.backup_first"),
-            data=lambda: backup.backup_bytes(state.engine(), ws.id),
-            file_name=backup.backup_file_name(ws.name),
-            mime="application/zip",
-            key="life_delete_backup",
-            icon=":material/download:",
-            on_click="ignore",
-        )
+        backup_button(ws, tr("workspace_life.delete.backup_first"), key="life_delete_backup")
         typed = st.text_input(tr("workspace_life.delete.type_name", name=md_plain(ws.name)),
                               key=f"life_delete_name_{ws.id}", max_chars=220)
         ready = names_match(typed, ws.name)
