@@ -16,6 +16,7 @@ from core.usertext import md_plain
 from core.workspaces import CURRENCIES, update_settings, update_workspace
 from ui import access, digest, state, workspace_life
 from ui.members import members_section
+from ui.upload import uploader_css
 from ui.widgets import (
     LANGUAGE_NAMES,
     language_switch,
@@ -36,7 +37,10 @@ st.caption(tr("ui.settings.language_help"))
 def _restore_section() -> None:
     """Restore a workspace from a backup file: check it, say what it holds, then restore."""
     st.subheader(tr("ui.backup.restore_title"), anchor=False)
-    upload = st.file_uploader(tr("ui.backup.restore_pick"), type=["zip"],
+    # No ``type=``: Streamlit would refuse another file with an English hover only; a file that
+    # is not a backup is explained below in the user's language. Its dropzone words are ours.
+    st.html(uploader_css(tr("ui.upload.dropzone"), tr("ui.upload.browse")))
+    upload = st.file_uploader(tr("ui.backup.restore_pick"),
                               key=f"restore_file_{st.session_state.get('restore_round', 0)}",
                               help=tr("ui.backup.restore_help"))
     if upload is None:

@@ -13,6 +13,7 @@ import streamlit as st
 
 from core import audit, backup
 from core.errors import KgiError
+from core.formatting import format_local_time
 from core.i18n import t
 from core.models import Workspace
 from core.usertext import md_plain
@@ -88,7 +89,7 @@ def trail_frame(ws_id: int, lang: str) -> pd.DataFrame:
     """The workspace's audit trail as a table: when, who, what, on what (newest first)."""
     rows = [
         {
-            t("workspace_life.trail.when", lang): e.created_at.strftime("%Y-%m-%d %H:%M") if e.created_at else "",
+            t("workspace_life.trail.when", lang): format_local_time(e.created_at) if e.created_at else "",
             t("workspace_life.trail.who", lang): e.actor,
             t("workspace_life.trail.what", lang): action_label(e.action, lang),
             t("workspace_life.trail.subject", lang): e.subject,

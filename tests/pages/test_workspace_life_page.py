@@ -104,3 +104,18 @@ def test_restore_opens_the_restored_workspace_and_refreshes_the_switcher(
     assert "Client A (2)" in _switcher(at)
     assert at.sidebar.selectbox(key="sidebar_ws").value == restored.id
     assert [e.action for e in audit.events(app_engine, restored.id)][0] == "restore"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_file_that_is_not_a_backup_is_explained_in_the_users_language_and_restores_nothing(
+        make_app: MakeApp, app_engine: Engine, two: tuple[int, int], lang: str) -> None:
+    _, b = two
+    at = _settings(make_app, lang, b)
+    before = [w.id for w in list_workspaces(app_engine, archived=None)]
+    at.file_uploader(key="restore_file_0").set_value([("notes.docx", b"PK\x03\x04 not a backup", "application/msword")]).run()
+    assert_clean(at)
+    shown = " ".join(e.value for e in at.error)
+    assert shown and "Traceback" not in shown
+    assert ("backup" in shown.lower()) if lang == "en" else ("備份" in shown)
+    assert "restore_go" not in [button.key for button in at.button]
+    assert [w.id for w in list_workspaces(app_engine, archived=None)] == before
