@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 from core.catalog import display_name
 from core.errors import KgiError
 from core.export.review_workbook import build_review_workbook, status_words
-from core.formatting import format_month, format_pct, format_value
+from core.formatting import format_day, format_distinct, format_month, format_pct
 from core.i18n import LANGUAGES, t
 from core.levers import levers_for
 from core.review import monthly_review
@@ -112,12 +112,15 @@ def _key(role: str, row: ReviewRow) -> str:
 
 
 def _figures(row: ReviewRow, lang: str, currency: str) -> dict[str, str]:
-    fmt = lambda v: format_value(v, row.unit, lang, currency)  # noqa: E731
+    """A goal's figures as the dashboard writes them: 萬/億 or K/M, and figures that differ
+    never printed alike (format_distinct)."""
+    actual, target, forecast = format_distinct([row.actual_to_date, row.target, row.forecast], row.unit, lang,
+                                               currency, short=True)
     return {
         "name": row.name(lang), "status": status_words(row.status, lang),
-        "actual": fmt(row.actual_to_date), "target": fmt(row.target),
+        "actual": actual, "target": target,
         "progress": format_pct(row.progress_ratio), "pace": format_pct(row.pace_ratio),
-        "forecast": fmt(row.forecast), "sentence": row.sentence,
+        "forecast": forecast, "sentence": row.sentence,
     }
 
 
@@ -164,7 +167,7 @@ def _text_body(data: ReviewData, lang: str, changes: list[str]) -> str:
     month = format_month(data.month, lang)
     lines = [t("digest.title", lang, workspace=_one_line(data.workspace.name), month=month), ""]
     if data.as_of is not None:
-        lines += [t("digest.as_of", lang, as_of=data.as_of.isoformat()), ""]
+        lines += [t("digest.as_of", lang, as_of=format_day(data.as_of, lang)), ""]
     hint = _empty_hint(data)
     if hint:
         lines += [t(hint, lang), ""]
@@ -241,7 +244,7 @@ def _html_body(data: ReviewData, lang: str, changes: list[str], chart_cid: str |
              '<body style="font-family:system-ui,sans-serif;color:#1b1b1b;background:#ffffff;line-height:1.5">',
              f'<h1 style="font-size:20px;color:#1f4e79">{escape(title)}</h1>']
     if data.as_of is not None:
-        parts.append(f'<p style="color:#595959">{escape(t("digest.as_of", lang, as_of=data.as_of.isoformat()))}</p>')
+        parts.append(f'<p style="color:#595959">{escape(t("digest.as_of", lang, as_of=format_day(data.as_of, lang)))}</p>')
     hint = _empty_hint(data)
     if hint:
         parts.append(f"<p><strong>{escape(t(hint, lang))}</strong></p>")
@@ -380,7 +383,7 @@ def pending_alerts(engine: Engine, workspace_id: int, lang: str | None = None) -
         lever = levers_for(goal.metric, lang, limit=1) if status == "off_track" else []
         if lever:
             lines.append(t("digest.alert.lever", lang, lever=lever[0].title, how=lever[0].how))
-        lines.append(t("digest.alert.as_of", lang, as_of=progress.as_of.isoformat()))
+        lines.append(t("digest.alert.as_of", lang, as_of=format_day(progress.as_of, lang)))
         html = "".join(f"<p>{escape(line)}</p>" for line in lines if line)
         alerts.append(Alert(ws.id, key, before[key], status, subject, "\n\n".join(x for x in lines if x) + "\n",
                             f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{html}</body></html>'))

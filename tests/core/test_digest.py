@@ -24,7 +24,7 @@ from core.digest import (
     smtp_config,
 )
 from core.errors import KgiError
-from core.formatting import format_pct, format_value
+from core.formatting import format_distinct, format_pct, format_value
 from core.i18n import t
 from core.models import Kgi, Kpi
 from core.progress import workspace_progress
@@ -89,9 +89,11 @@ def test_demo_digest_arrives_with_the_progress_figures(engine, mail, lang) -> No
     assert msg.get_body(("plain",))["Content-Type"].params["charset"] == "utf-8"
     progress = workspace_progress(engine, ws.id, date(2026, 10, 31), lang)
     for goal in progress.goals():
-        for figure in (format_value(goal.actual_to_date, goal.unit, lang, ws.currency),
-                       format_value(goal.forecast.value if goal.forecast else None, goal.unit, lang, ws.currency),
-                       format_pct(goal.pace_ratio), format_pct(goal.progress_ratio)):
+        # As the dashboard's cards write them: 萬 or K/M, figures that differ printed apart.
+        actual, target, forecast = format_distinct(
+            [goal.actual_to_date, goal.target, goal.forecast.value if goal.forecast else None], goal.unit, lang,
+            ws.currency, short=True)
+        for figure in (actual, target, forecast, format_pct(goal.pace_ratio), format_pct(goal.progress_ratio)):
             assert figure in text and figure in html
     assert progress.kgi.sentence in text and progress.kgi.sentence in html
     assert t("digest.levers_heading", lang) in text  # the demo has KPIs behind
@@ -121,7 +123,7 @@ def test_hand_made_workspace_escapes_what_people_wrote(engine, mail) -> None:  #
     name = attachments[0].get_filename()
     assert "<" not in name and "/" not in name and name.endswith(f"-{MONTH}.xlsx")
     progress = workspace_progress(engine, ws.id, date(2026, 10, 31), "en")
-    assert format_value(progress.kgi.actual_to_date, "currency", "en", "TWD") in text
+    assert format_value(progress.kgi.actual_to_date, "currency", "en", "TWD", short=True) in text
     assert progress.kgi.actual_to_date == 304 * 1000
 
 
