@@ -93,10 +93,14 @@ def nav_names(page: Any) -> set[str]:
     return {name for name, label in NAV.items() if label in labels}
 
 
-def open_ws(page: Any, url: str, path: str, ws_id: int) -> str:
-    """Go straight to an address (as a bookmark or a shared link would) and return the text."""
+def open_ws(page: Any, url: str, path: str, ws_id: int, until: str | None = None) -> str:
+    """Go straight to an address (as a bookmark or a shared link would) and return the text,
+    once ``until`` shows when given (the page's last section: a busy machine may still be
+    drawing the sections before it when the first ones are already there)."""
     page.goto(f"{url}/{path}?lang=en&ws={ws_id}")
     settle(page)
+    if until:
+        expect(page.get_by_text(until).first).to_be_visible()
     no_traceback(page)
     return main_text(page)
 
@@ -142,7 +146,7 @@ def test_owner_sees_everything(team: dict[str, Any], new_page: Any) -> None:
     assert nav_names(page) == NAV_OF[OWNER]
     text = open_ws(page, url, "start", team["b"])
     assert SECRET_WS in text and "Demo Tea Shop" in text
-    text = open_ws(page, url, "preferences", team["a"])
+    text = open_ws(page, url, "preferences", team["a"], until=t("workspace_life.delete.title", "en"))
     for heading in ("members.section.title", "ui.backup.title", "workspace_life.trail.title",
                     "workspace_life.delete.title"):
         assert t(heading, "en") in text, heading
@@ -164,7 +168,7 @@ def test_editor_plans_and_uploads_but_keeps_out_of_owner_matters(team: dict[str,
     assert nav_names(page) == NAV_OF[EDITOR]
     text = open_ws(page, url, "actuals", team["a"])
     assert t("ui.upload.subtitle", "en") in text
-    text = open_ws(page, url, "preferences", team["a"])
+    text = open_ws(page, url, "preferences", team["a"], until=t("workspace_life.trail.title", "en"))
     assert t("workspace_life.trail.title", "en") in text
     assert t("members.section.title", "en") not in text and t("ui.backup.title", "en") not in text
     assert download_labels(page) == []
