@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import tempfile
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from core.aggregate import BY_VALUES, aggregate
 from core.breakdowns import OtherBreakdown, add_totals, find_other_breakdowns
 from core.catalog import load_catalog
 from core.errors import KgiError
+from core.importing.spill import Spill
 from core.measurement import counted
 from core.models import ColumnMapping, ImportBatch, Observation, utcnow
 from core.workspaces import get_workspace
@@ -170,8 +172,21 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def file_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def file_hash(data: bytes | Path, suffix: bytes = b"") -> str:
+    """sha256 of the bytes (a path: its file, read piece by piece) followed by ``suffix``."""
+    digest = hashlib.sha256()
+    if isinstance(data, Path):
+        with data.open("rb") as fh:
+            while piece := fh.read(4 * 1024 * 1024):
+                digest.update(piece)
+    else:
+        digest.update(data)
+    digest.update(suffix)
+    return digest.hexdigest()
+
+
+def _size(data: bytes | Path) -> int:
+    return data.stat().st_size if isinstance(data, Path) else len(data)
 
 
 def _problem_from(item: Any) -> Problem:
@@ -416,42 +431,50 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
-def _live_range(workspace_id: int, source: str, rows: _Prepared) -> tuple[Any, ...]:
+def _live_range(workspace_id: int, source: str, rows: _Prepared | _Spilled,
+                other_than: int | None = None) -> tuple[Any, ...]:
+    """Live rows of the workspace and source in the metrics and months of ``rows`` (and not
+    of import ``other_than``: a large file's own earlier chunks)."""
     # From the first of the first month: a month total dated the 1st covers a file that
     # starts later in that month.
     start = rows.start.replace(day=1) if rows.start is not None else rows.start
-    return (
+    where = (
         OBS.c.workspace_id == workspace_id, OBS.c.source == source, OBS.c.superseded_by.is_(None),
         OBS.c.metric.in_(rows.metrics), OBS.c.date >= start, OBS.c.date <= rows.end,
     )
+    return where if other_than is None else (*where, OBS.c.import_id != other_than)
 
 
-def _existing_live(conn: Connection, workspace_id: int, source: str, rows: _Prepared) -> pd.DataFrame:
+def _existing_live(conn: Connection, workspace_id: int, source: str, rows: _Prepared,
+                   other_than: int | None = None) -> pd.DataFrame:
     """Live rows of this workspace and source in the file's metrics and date range."""
     query = select(
         OBS.c.id, OBS.c.import_id, OBS.c.metric, cast(OBS.c.date, String).label("date"),
         OBS.c.granularity, OBS.c.dimension,
-    ).where(*_live_range(workspace_id, source, rows))
+    ).where(*_live_range(workspace_id, source, rows, other_than))
     result = conn.execute(query)
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()), dtype=object)
 
 
-def _supersede(conn: Connection, workspace_id: int, source: str, rows: _Prepared, batch_id: int) -> int:
+def _supersede(conn: Connection, workspace_id: int, source: str, rows: _Prepared, batch_id: int,
+               other_than: int | None = None) -> int:
     """Mark the live rows this file replaces; returns how many.
 
     A row is replaced when the new file has the same key, or — the same file read another
     way (month totals instead of days) — when a row of another granularity of the same
     metric and dimension falls in a month the new file covers: the newest import wins, and
-    no stretch of time keeps two figures of one source.
+    no stretch of time keeps two figures of one source. ``other_than``: an import whose rows
+    are never replaced (this file's own chunks, when it is stored chunk by chunk).
     """
-    existing = _existing_live(conn, workspace_id, source, rows)
+    existing = _existing_live(conn, workspace_id, source, rows, other_than)
     if existing.empty:
         return 0
     new_keys = rows.keys_frame()
     hit = existing.merge(new_keys, on=KEY_COLUMNS, how="inner")
     if len(hit) == len(existing):
         # The usual case (a newer export of the same period): one statement, not an id list.
-        conn.execute(update(OBS).where(*_live_range(workspace_id, source, rows)).values(superseded_by=batch_id))
+        conn.execute(update(OBS).where(*_live_range(workspace_id, source, rows, other_than))
+                     .values(superseded_by=batch_id))
         return len(hit)
     ids = set(hit["id"].tolist()) | _other_granularity_hits(existing, new_keys)
     _set_superseded(conn, sorted(int(i) for i in ids), batch_id)
@@ -541,7 +564,62 @@ def _copy_chunk(conn: Connection, rows: Iterable[tuple]) -> None:
             copy.write_row(row)
 
 
-def _finish_batch(conn: Connection, batch_id: int, rows: _Prepared, replaced: int) -> None:
+class _Spilled:
+    """A large file's observations on disk (``core.importing.spill``), with the totals
+    ``_finish_batch`` and ``_live_range`` read from prepared rows."""
+
+    def __init__(self, spill: Spill) -> None:
+        self.spill = spill
+        self.start, self.end, self.metrics = spill.start, spill.end, list(spill.metrics)
+
+    def __len__(self) -> int:
+        return self.spill.rows
+
+
+def _store_spilled(conn: Connection, workspace_id: int, source: str, rows: _Spilled, batch_id: int,
+                   kind: str | None, on_progress: ProgressFn | None) -> tuple[int, list[Problem]]:
+    """Store a large file chunk by chunk (one chunk in memory at a time); returns how many
+    live rows it replaced, and the notes on other breakdowns of the same totals.
+
+    Each chunk replaces what it covers, as a small file would, but never rows of this import
+    (the reader made sure no key comes twice). Day totals against another breakdown
+    (``core.breakdowns``) are summed chunk by chunk and written once at the end.
+    """
+    found = find_other_breakdowns(conn, _live_range(workspace_id, source, rows), kind)
+    replaced, done, total = 0, 0, len(rows)
+    day_sums: list[pd.DataFrame] = []
+    for frame in rows.spill.frames():
+        chunk = prepare_observations(frame)
+        del frame
+        replaced += _supersede(conn, workspace_id, source, chunk, batch_id, other_than=batch_id)
+        progress = None if on_progress is None else _scaled(on_progress, done, len(chunk), total)
+        _insert_rows(conn, workspace_id, source, chunk, batch_id, progress)
+        if found is not None:
+            day_sums.append(_day_sums(chunk))
+        done += len(chunk)
+    notes: list[Problem] = []
+    if found is not None and day_sums:
+        own = pd.concat(day_sums, ignore_index=True)
+        notes = [_other_breakdown_note(b) for b in add_totals(
+            conn, found, workspace_id=workspace_id, source=source, batch_id=batch_id, rows=own)]
+    return replaced, notes
+
+
+def _day_sums(rows: _Prepared) -> pd.DataFrame:
+    """One chunk's rows reduced for ``add_totals``: each day's sum over the dimensions (as one
+    row with a placeholder dimension), and the file's own totals rows (dimension ``""``)."""
+    frame = rows.keys_frame().assign(value=rows.value)
+    totals = frame[frame["dimension"] == ""]
+    parts = frame[frame["dimension"] != ""].groupby(["metric", "date", "granularity"], sort=False)["value"].sum()
+    return pd.concat([totals, parts.reset_index().assign(dimension="\u2211")], ignore_index=True)
+
+
+def _scaled(on_progress: ProgressFn, done: int, size: int, total: int) -> ProgressFn:
+    """Progress through one chunk, as progress through the whole file."""
+    return lambda fraction: on_progress((done + fraction * size) / max(total, 1))
+
+
+def _finish_batch(conn: Connection, batch_id: int, rows: _Prepared | _Spilled, replaced: int) -> None:
     conn.execute(
         update(BATCH).where(BATCH.c.id == batch_id).values(
             rows=len(rows), metrics=rows.metrics, start=rows.start, end=rows.end, replaced=replaced,
@@ -569,7 +647,8 @@ def store_parsed(engine: Engine, workspace_id: int, parsed: ParsedFile, file_byt
     """
     problems = [_problem_from(r) for r in (parsed.rejected or [])]
     warnings = [_problem_from(w) for w in (getattr(parsed, "warnings", None) or [])]
-    rows = prepare_observations(parsed.observations)
+    spill = getattr(parsed, "spill", None)
+    rows: _Prepared | _Spilled = prepare_observations(parsed.observations) if spill is None else _Spilled(spill)
     if len(rows) == 0:
         raise KgiError("store.no_rows", file=parsed.file_name)
     source = str(parsed.source)[:SOURCE_MAX]
@@ -581,14 +660,18 @@ def store_parsed(engine: Engine, workspace_id: int, parsed: ParsedFile, file_byt
                 conn.rollback()
                 return _result_from_batch(existing, "unchanged")
             batch_id = _insert_batch(conn, workspace_id, parsed, file_bytes_hash, problems)
-            replaced = _supersede(conn, workspace_id, source, rows, batch_id)
             kind = (getattr(parsed, "meta", None) or {}).get("dimension_kind")
-            found = find_other_breakdowns(conn, _live_range(workspace_id, source, rows), kind)
-            _insert_rows(conn, workspace_id, source, rows, batch_id, on_progress)
-            if found is not None:
-                own = rows.keys_frame().assign(value=rows.value)
-                warnings += [_other_breakdown_note(b) for b in add_totals(
-                    conn, found, workspace_id=workspace_id, source=source, batch_id=batch_id, rows=own)]
+            if isinstance(rows, _Spilled):
+                replaced, notes = _store_spilled(conn, workspace_id, source, rows, batch_id, kind, on_progress)
+                warnings += notes
+            else:
+                replaced = _supersede(conn, workspace_id, source, rows, batch_id)
+                found = find_other_breakdowns(conn, _live_range(workspace_id, source, rows), kind)
+                _insert_rows(conn, workspace_id, source, rows, batch_id, on_progress)
+                if found is not None:
+                    own = rows.keys_frame().assign(value=rows.value)
+                    warnings += [_other_breakdown_note(b) for b in add_totals(
+                        conn, found, workspace_id=workspace_id, source=source, batch_id=batch_id, rows=own)]
             _finish_batch(conn, batch_id, rows, replaced)
             audit.record_conn(conn, workspace_id, "import", parsed.file_name, batch_id=batch_id, rows=len(rows),
                               source=source, replaced=replaced)
@@ -616,14 +699,19 @@ def _rejected(file_name: str, source: str, error: KgiError) -> ImportResult:
                         errors=[Problem(error.key, dict(error.params))])
 
 
-def _check_size(data: bytes, max_bytes: int) -> None:
-    from core.importing.limits import mb
+def _check_size(data: bytes | Path, max_bytes: int) -> None:
+    from core.importing.limits import check_file, mb
 
-    if len(data) > max_bytes:
-        raise KgiError("store.too_large", size_mb=mb(len(data)), limit_mb=mb(max_bytes))
+    if isinstance(data, Path):
+        try:
+            check_file(data, max_bytes)
+        except OSError as exc:
+            raise KgiError("store.cli.no_file", path=str(data), reason=exc.strerror or type(exc).__name__) from None
+    if _size(data) > max_bytes:
+        raise KgiError("store.too_large", size_mb=mb(_size(data)), limit_mb=mb(max_bytes))
 
 
-def import_file(engine: Engine, workspace_id: int, data: bytes, file_name: str, *, source: str = "auto",
+def import_file(engine: Engine, workspace_id: int, data: bytes | Path, file_name: str, *, source: str = "auto",
                 mapping: dict[str, str] | None = None, today: date | None = None,
                 on_progress: ProgressFn | None = None, max_bytes: int | None = None,
                 granularity: str = "auto") -> ImportResult:
@@ -632,18 +720,22 @@ def import_file(engine: Engine, workspace_id: int, data: bytes, file_name: str, 
     The column mapping remembered for (workspace, source) applies, overridden by ``mapping``;
     a mapping given here is remembered for next time once the file is stored. ``granularity``
     is ``"auto"`` (inferred per file) or what each row stands for: ``day``, ``week``, ``month``.
+    ``data`` may be a path (a regular file, checked): a large file is then never held whole,
+    neither here nor in the reading child (see ``core.importing.stream``).
     """
     limit = MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
-    digest = file_hash(data)
     try:
         _check_size(data, limit)
+        digest = file_hash(data)
         early = _unchanged(engine, workspace_id, digest) if not mapping and granularity == "auto" else None
         if early is not None:
             early.file = file_name
             return early
-        parsed, used = _read(engine, workspace_id, data, file_name, source, mapping, today, limit, granularity)
-        digest = import_digest(data, used if granularity == "auto" else {**used, "@granularity": granularity})
-        result = store_parsed(engine, workspace_id, parsed, digest, on_progress=on_progress)
+        with tempfile.TemporaryDirectory(prefix="kgi-spill-") as spill_dir:
+            parsed, used = _read(engine, workspace_id, data, file_name, source, mapping, today, limit, granularity,
+                                 spill_dir)
+            digest = import_digest(data, used if granularity == "auto" else {**used, "@granularity": granularity})
+            result = store_parsed(engine, workspace_id, parsed, digest, on_progress=on_progress)
     except KgiError as exc:
         return _rejected(file_name, source, exc)
     if mapping:
@@ -661,13 +753,13 @@ def with_overlaps(engine: Engine, workspace_id: int, result: ImportResult) -> Im
     return result
 
 
-def import_digest(data: bytes, used_mapping: dict[str, str] | None) -> str:
+def import_digest(data: bytes | Path, used_mapping: dict[str, str] | None) -> str:
     """What a stored import is recognised by: the bytes, and the column choices they were read
     with (the same bytes read with other choices are another import)."""
     if not used_mapping:
         return file_hash(data)
     choices = json.dumps(used_mapping, sort_keys=True, ensure_ascii=False).encode()
-    return file_hash(data + b"\0" + choices)
+    return file_hash(data, b"\0" + choices)
 
 
 def _unchanged(engine: Engine, workspace_id: int, digest: str) -> ImportResult | None:
@@ -677,11 +769,14 @@ def _unchanged(engine: Engine, workspace_id: int, digest: str) -> ImportResult |
     return _result_from_batch(row, "unchanged") if row is not None else None
 
 
-def _read(engine: Engine, workspace_id: int, data: bytes, file_name: str, source: str,
+def _read(engine: Engine, workspace_id: int, data: bytes | Path, file_name: str, source: str,
           mapping: dict[str, str] | None, today: date | None, limit: int,
-          granularity: str = "auto") -> tuple[ParsedFile, dict[str, str]]:
+          granularity: str = "auto", spill_dir: str | None = None) -> tuple[ParsedFile, dict[str, str]]:
     """The parsed file and the column mapping it was read with (remembered, then given)."""
-    from core.importing.sandbox import read_file_isolated as read_file
+    from core.importing.sandbox import read_file_isolated
+
+    def read_file(*args: Any, **kwargs: Any) -> ParsedFile:
+        return read_file_isolated(*args, spill_dir=spill_dir, **kwargs)
 
     given = dict(mapping or {})
     used = {**(load_mapping(engine, workspace_id, source) if source != "auto" else {}), **given}

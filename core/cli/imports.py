@@ -10,7 +10,7 @@ from core.cli import Context
 from core.digest import AlertRun, send_due_alerts, smtp_config_or_none
 from core.errors import KgiError
 from core.i18n import t
-from core.importing.sandbox import read_path
+from core.importing.limits import check_file
 from core.models import ImportBatch
 from core.store import (
     MAX_UPLOAD_BYTES,
@@ -58,12 +58,19 @@ def parse_mappings(items: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _read_bytes(path: str) -> bytes | KgiError:
-    """The file's bytes, or why not: only a regular file within the upload limit is read."""
+def _checked_path(path: str) -> Path | KgiError:
+    """The file to import, or why not: only a regular file within the upload limit is read.
+
+    The path, not the bytes, goes on: a large file is then read piece by piece (hashed, and
+    read in chunks by the reading child) and never held whole by this process.
+    """
     try:
-        return read_path(Path(path), MAX_UPLOAD_BYTES)
+        check_file(Path(path), MAX_UPLOAD_BYTES)
     except KgiError as exc:
         return exc
+    except OSError as exc:
+        return KgiError("store.cli.no_file", path=str(path), reason=exc.strerror or type(exc).__name__)
+    return Path(path)
 
 
 def run_import(args: argparse.Namespace, ctx: Context) -> int:
@@ -72,7 +79,7 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
     ws = get_workspace(engine, args.workspace)
     results: list[ImportResult] = []
     for path in args.files:
-        data = _read_bytes(path)
+        data = _checked_path(path)
         name = Path(path).name
         if isinstance(data, KgiError):
             results.append(ImportResult(file=name, source=args.source, status="rejected",

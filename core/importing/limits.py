@@ -54,6 +54,17 @@ def too_big(file_name: str, size: int, limit: int) -> KgiError:
 # --- files on disk ------------------------------------------------------------------------
 
 
+def check_file(path: Path, max_bytes: int) -> int:
+    """The size of a regular file of at most ``max_bytes``; a device, a pipe or a larger file
+    is refused before a byte is read (``/dev/zero`` never ends)."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise KgiError("import.file.not_regular", file=path.name)
+    if info.st_size > max_bytes:
+        raise too_big(path.name, info.st_size, max_bytes)
+    return info.st_size
+
+
 def read_capped(path: str | Path, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``; anything else is refused first.
 
@@ -62,11 +73,7 @@ def read_capped(path: str | Path, max_bytes: int) -> bytes:
     """
     path = Path(path)
     name = path.name
-    info = path.stat()
-    if not stat.S_ISREG(info.st_mode):
-        raise KgiError("import.file.not_regular", file=name)
-    if info.st_size > max_bytes:
-        raise too_big(name, info.st_size, max_bytes)
+    check_file(path, max_bytes)
     with path.open("rb") as fh:
         data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:

@@ -14,6 +14,7 @@ import gc
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from core.catalog import load_catalog, synonym_index
 from core.errors import KgiError
 from core.i18n import t
 from core.importing import formats
-from core.importing.decode import column_letter, decode
+from core.importing.decode import Decoded, column_letter, decode
 from core.importing.guards import (
     MAX_ABS_VALUE,
     clean_label,
@@ -51,6 +52,7 @@ from core.importing.sources import (
     source_keys,
     split_currency,
 )
+from core.importing.spill import Spill
 from core.importing.tables import RawTable, find_tables
 from core.importing.values import (
     NULL_TOKENS,
@@ -116,6 +118,9 @@ class ParsedFile:
     skipped: list[RejectedRow] = field(default_factory=list)
     # Columns that look like a metric but were not imported: (column, suggested metric key).
     unmapped: list[tuple[str, str]] = field(default_factory=list)
+    # A file too large to hold at once: its observations wait on disk, chunk by chunk, and
+    # ``observations`` holds only its first rows, for the preview (see ``core.importing.stream``).
+    spill: Spill | None = None
 
     @property
     def granularity(self) -> str | None:
@@ -124,14 +129,21 @@ class ParsedFile:
 
     @property
     def metrics(self) -> list[str]:
+        if self.spill is not None:
+            return list(self.spill.metrics)
         return sorted(self.observations["metric"].unique().tolist()) if len(self.observations) else []
+
+    @property
+    def row_count(self) -> int:
+        """How many observations the file gives (all of them, also when they wait on disk)."""
+        return self.spill.rows if self.spill is not None else len(self.observations)
 
 
 # --- the API ------------------------------------------------------------------------------
 
 
 def read_file(
-    data: bytes,
+    data: bytes | Path,
     file_name: str,
     *,
     source: str = "auto",
@@ -139,13 +151,14 @@ def read_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
     today: dt.date | None = None,
     granularity: str = "auto",
+    spill_dir: str | None = None,
 ) -> ParsedFile:
     """Read one export.
 
     Parameters
     ----------
     data, file_name
-        The file's bytes and its name (the name is only used in messages: the kind of
+        The file's bytes (or its path) and its name (the name is only used in messages: the kind of
         file is decided from the bytes).
     source
         ``"auto"`` to detect, or a key of ``core/data/sources.toml``.
@@ -159,6 +172,10 @@ def read_file(
     granularity
         ``"auto"`` to infer what each row stands for (a day, a week or a month: see
         ``core.importing.periods``), or the user's choice ``"day"``/``"week"``/``"month"``.
+    spill_dir
+        A directory the caller owns: a file too large to hold at once is read in chunks
+        whose observations are written there (``ParsedFile.spill``). Without it every file is
+        read whole.
 
     Raises
     ------
@@ -171,6 +188,17 @@ def read_file(
         raise KgiError("import.granularity.unknown", value=granularity, known=", ".join(GRANULARITY_CHOICES))
     mapping = dict(mapping or {})
     _check_mapping(mapping)
+    if spill_dir is not None:
+        from core.importing.stream import read_streamed
+
+        streamed = read_streamed(data, file_name, source=source, mapping=mapping, max_bytes=max_bytes,
+                                 today=today or dt.date.today(), granularity=granularity, spill_dir=spill_dir)
+        if streamed is not None:
+            return streamed
+    if isinstance(data, Path):
+        from core.importing.limits import read_capped
+
+        data = read_capped(data, max_bytes)
     with _collector_paused():
         parsed = _read(data, file_name, source, mapping, max_bytes, today)
     return settle_granularity(parsed, granularity)
@@ -200,26 +228,38 @@ def _collector_paused() -> Iterator[None]:
 def _read(data: bytes, file_name: str, source: str, mapping: dict[str, str], max_bytes: int,
           today: dt.date | None) -> ParsedFile:
     decoded = decode(data, file_name, max_bytes)
+    ctx = new_context(decoded, file_name, today, mapping)
+    whole = formats.read_whole_file(ctx, decoded, source)
+    if whole is not None:
+        return _parsed_file(ctx, ctx.source.key, 1.0, _combine(ctx, [whole]))
+    chosen, confidence, usable = plan_tables(ctx, decoded, source)
+    frames = [_parse(ctx, plan) for plan in usable]
+    observations = _combine(ctx, frames)
+    return _parsed_file(ctx, chosen, confidence, observations)
+
+
+def new_context(decoded: Decoded, file_name: str, today: dt.date | None, mapping: dict[str, str]) -> _Context:
+    """The reading context of one file: its name, today, the user's mapping, how it decoded."""
     ctx = _Context(file_name=file_name, today=today or dt.date.today(), mapping=mapping)
     if decoded.encoding:
         ctx.meta["encoding"] = decoded.encoding
     if decoded.delimiter:
         ctx.meta["delimiter"] = decoded.delimiter
-    whole = formats.read_whole_file(ctx, decoded, source)
-    if whole is not None:
-        return _parsed_file(ctx, ctx.source.key, 1.0, _combine(ctx, [whole]))
+    return ctx
+
+
+def plan_tables(ctx: _Context, decoded: Decoded, source: str) -> tuple[str, float, list[_Plan]]:
+    """The source chosen (and how sure), and a plan for every usable table of the file."""
     tables = [tb for tb in find_tables(decoded) if tb.headers]
     if not tables:
-        raise KgiError("import.file.no_table", file=file_name)
+        raise KgiError("import.file.no_table", file=ctx.file_name)
     formats.drop_cut_row(ctx, decoded, tables)
     chosen, confidence = _choose_source(tables, source)
     ctx.source = get_source(chosen)
     plans = [_plan(ctx, tb) for tb in _template_tables(ctx.source, tables)]
     usable = _usable_plans(ctx, plans)
     ctx.many_sheets = len({p.table.sheet for p in usable if p.table.sheet}) > 1
-    frames = [_parse(ctx, plan) for plan in usable]
-    observations = _combine(ctx, frames)
-    return _parsed_file(ctx, chosen, confidence, observations)
+    return chosen, confidence, usable
 
 
 def _parsed_file(ctx: _Context, chosen: str, confidence: float, observations: pd.DataFrame) -> ParsedFile:
@@ -282,6 +322,10 @@ class _Context:
     currency: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     many_sheets: bool = False  # rows of several sheets: a rejected row names its sheet
+    # A file read in chunks (``core.importing.stream``): the decisions the first chunk made
+    # (percent reading, date order) hold for the rest, and ``stream`` sees every chunk's keys.
+    pinned: dict[str, Any] = field(default_factory=dict)
+    stream: Any = None
 
     def warn(self, key: str, **params: Any) -> None:
         self.warnings.append(Message(key, params))
@@ -728,8 +772,11 @@ def parse_date_column(ctx: _Context, plan: _Plan, ok: np.ndarray) -> tuple[pd.Se
         bad = ok & dates.isna().to_numpy()
         ctx.reject(table, np.flatnonzero(bad), col.name, "import.row.bad_date", raw)
         return dates.where(~pd.Series(bad, index=raw.index)), unit
-    result = parse_dates(raw, prefer=ctx.source.date_format, serials=table.workbook,
+    prefer = ctx.pinned.get("date_format") if ctx.stream is not None else None
+    result = parse_dates(raw, prefer=prefer or ctx.source.date_format, serials=table.workbook,
                          distinct=table.distinct(col.index), year=year_context(table))
+    if ctx.stream is not None and result.format:
+        ctx.pinned.setdefault("date_format", result.format)
     if result.granularity != "day" and granularity == "day":
         granularity = result.granularity
     if result.assumed_order:
@@ -826,6 +873,9 @@ def _percent_mode(ctx: _Context, plan: _Plan, col: _Column) -> PercentMode | Non
     mode = ctx.source.percent_xlsx if plan.table.workbook else ctx.source.percent_csv
     if mode != "auto":
         return mode  # type: ignore[return-value]
+    pin = f"percent:{col.index}"
+    if ctx.stream is not None and pin in ctx.pinned:
+        return ctx.pinned[pin]
     raw = plan.table.data[col.index]
     text = raw[raw.map(lambda v: isinstance(v, str))].astype(str)
     if text.str.strip().str.endswith("%").any():
@@ -835,6 +885,7 @@ def _percent_mode(ctx: _Context, plan: _Plan, col: _Column) -> PercentMode | Non
         chosen = "fraction" if (numbers.abs() <= 1).all() else "percent_units"
     ctx.warn("import.warn.percent_mode", column=col.name, mode_en=t(f"import.percent.{chosen}", "en"),
              mode_zh=t(f"import.percent.{chosen}", "zh-TW"))
+    ctx.pinned[pin] = chosen
     return chosen
 
 
@@ -971,10 +1022,12 @@ def derive(ctx: _Context, plan: _Plan, frame: pd.DataFrame) -> None:
 def collapse_duplicates(ctx: _Context, plan: _Plan, frame: pd.DataFrame) -> pd.DataFrame:
     """One row per (date, dimension): later duplicates rejected, or summed (per source)."""
     keys = ["date", "dimension"]
+    summing = ctx.source.duplicates == "sum" or bool(plan.breakdowns)
+    if ctx.stream is not None:  # rows whose key an earlier chunk of the file already had
+        frame = ctx.stream.earlier_keys(ctx, plan, frame, summing)
     dup = frame.duplicated(keys, keep="first")
     if not dup.any():
         return frame
-    summing = ctx.source.duplicates == "sum" or bool(plan.breakdowns)
     if not summing:
         first_rows = _first_row_of(frame, keys, plan.table.row_numbers)
         for pos in np.flatnonzero(dup.to_numpy()):
@@ -1120,6 +1173,13 @@ def _combine(ctx: _Context, frames: list[pd.DataFrame]) -> pd.DataFrame:
         if dup.any():
             ctx.warn("import.warn.overlapping_tables", count=int(dup.sum()))
             combined = combined[~dup]
+    return checked_values(ctx, combined)
+
+
+def checked_values(ctx: _Context, combined: pd.DataFrame) -> pd.DataFrame:
+    """Observations with their column types settled and unreal values left out (said so)."""
+    if combined.empty:
+        return _empty_observations()
     combined = combined.assign(
         date=combined["date"].astype("datetime64[ns]"), value=combined["value"].astype("float64")
     )

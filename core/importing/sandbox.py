@@ -262,6 +262,17 @@ def read_file_isolated(data: bytes | Path, file_name: str, **kwargs: Any) -> Any
     ``data`` is the file's bytes, or the path of a file on disk (read in the child with a
     byte cap after a regular-file check, so the parent never holds a runaway read).
     """
+    spill_dir = kwargs.get("spill_dir")
+    if isinstance(data, bytes) and spill_dir and isolation_enabled():
+        from core.importing.stream import stream_min_bytes
+
+        if len(data) >= stream_min_bytes():
+            # A file large enough to be read in chunks goes to the child as a file, so the
+            # child never unpickles (and holds) all of it.
+            with tempfile.NamedTemporaryFile(dir=spill_dir, prefix="upload-") as fh:
+                fh.write(data)
+                fh.flush()
+                return run_isolated(_read_file, Path(fh.name), file_name, file_name=file_name, **kwargs)
     return run_isolated(_read_file, data, file_name, file_name=file_name, **kwargs)
 
 
@@ -269,8 +280,22 @@ def _read_file(data: bytes | Path, file_name: str, **kwargs: Any) -> Any:
     from core.importing.reader import DEFAULT_MAX_BYTES, read_file
 
     if isinstance(data, Path):
-        data = read_path(data, kwargs.get("max_bytes", DEFAULT_MAX_BYTES))
-    return read_file(data, file_name, **kwargs)
+        check_path(data, kwargs.get("max_bytes", DEFAULT_MAX_BYTES))
+    try:
+        return read_file(data, file_name, **kwargs)
+    except OSError as exc:  # the file went away or could not be read
+        raise KgiError("store.cli.no_file", path=str(data) if isinstance(data, Path) else file_name,
+                       reason=exc.strerror or type(exc).__name__) from None
+
+
+def check_path(path: Path, max_bytes: int) -> None:
+    """A regular file within ``max_bytes`` (else ``KgiError``), checked before any read."""
+    from core.importing.limits import check_file
+
+    try:
+        check_file(path, max_bytes)
+    except OSError as exc:
+        raise KgiError("store.cli.no_file", path=str(path), reason=exc.strerror or type(exc).__name__) from None
 
 
 def read_path(path: Path, max_bytes: int) -> bytes:

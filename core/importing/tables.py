@@ -426,6 +426,47 @@ def _make_table(
     return table
 
 
+class TableEnded(Exception):
+    """A chunk of a file read in chunks holds more than the rest of one table (another
+    table, or data after a comment block): the file has to be read whole."""
+
+
+def continuation_table(grid: pd.DataFrame, head: RawTable, first_row: int) -> RawTable:
+    """The rows of ``grid`` as more data of ``head``'s table (a file read in chunks).
+
+    ``grid`` holds the records that follow the chunk before it, ``first_row`` is the 1-based
+    row number of its first record. Blank rows are left out, as in :func:`tables_in_grid`; a
+    trailing ``#`` block (a footer) ends the table. Raises :class:`TableEnded` when rows of
+    another table follow, so the caller can read the file whole instead.
+    """
+    width = len(head.raw_headers)
+    if grid.shape[1] < width:
+        grid = grid.reindex(columns=range(width), fill_value="")
+    first = _first_column(grid.iloc[:, 0]) if len(grid) else None
+    empty = _empty_mask(grid, first) if len(grid) else np.zeros(0, dtype=bool)
+    hashes = _hash_mask(grid.iloc[:, 0], first) if len(grid) else np.zeros(0, dtype=bool)
+    end = _table_end(grid, 0, empty, hashes) if len(grid) else 0
+    if end < len(grid) and not (empty[end:] | hashes[end:]).all():
+        raise TableEnded
+    body, keep = grid.iloc[:end], ~empty[:end]
+    if not keep.all():
+        body = body[keep]
+    data = body.iloc[:, :width]
+    data.columns = range(width)
+    extra = pd.Series("", index=body.index, dtype=object)
+    if grid.shape[1] > width:
+        rest = body.iloc[:, width:]
+        filled = ~_empty_mask(rest)
+        if filled.any():
+            joined = rest[filled].map(lambda v: "" if _blank_cell(v) else str(v).strip())
+            extra[filled] = joined.agg(" ".join, axis=1).str.strip().to_numpy()
+    return RawTable(
+        headers=list(head.headers), raw_headers=list(head.raw_headers), data=data.reset_index(drop=True),
+        row_numbers=np.arange(first_row, first_row + end)[keep], extra=extra.reset_index(drop=True),
+        meta=dict(head.meta), sheet=head.sheet, workbook=head.workbook, score=head.score,
+    )
+
+
 def unique_headers(raw: list[str]) -> list[str]:
     """Display names: blanks become ``(column C)``, repeats get ``.1``, ``.2`` (like pandas).
 
