@@ -49,9 +49,10 @@ be raised after some chunks were already yielded: the caller must then drop them
 from __future__ import annotations
 
 import io
-import itertools
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,9 @@ _SHEET_DATA_START = re.compile(rb"<(?:([A-Za-z_][\w.\-]*):)?sheetData(?=[\s/>])[
 _SHEET_DATA_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?sheetData\s*>")
 _ROW_R = re.compile(rb"""\sr\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ANY_ROW_START = re.compile(rb"<(?:([A-Za-z_][\w.\-]*):)?row[\s/>]")
+_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\s/>]")
+# The rest of a start tag: attributes (values may hold ">") and its end.
+_TAG_REST = re.compile(rb"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>""")
 _REL_TAG = re.compile(r"<(?:[\w.\-]+:)?Relationship\b[^>]*>")
 _SHEET_TAG = re.compile(r"<(?:[\w.\-]+:)?sheet\b[^>]*>")
 _ATTR = re.compile(r"""([\w:.\-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -225,7 +229,7 @@ def sheet_row_chunks(data: bytes, sheet_name: str, file_name: str,
         parts = _find_parts(archive, sheet_name)
         if parts.sheet is None:
             raise NotStreamable("sheet part not found from workbook.xml")
-        fixed = [(name, archive.read(name)) for name in parts.keep]
+        fixed = _raw_entries(archive, data, parts.keep)
         stream = archive.open(parts.sheet)
     except NotStreamable:
         raise
@@ -255,7 +259,7 @@ def _chunks(reader: _GroupReader, builder: _MiniBuilder, chunk_rows: int) -> Ite
     width = 0
     for group, last in reader.groups():
         start, rows = builder.read(reader.head, group, reader.prefix, reader.row_state, last)
-        reader.advance_row_state(group)
+        reader.advance_row_state(group, last)
         if start is None:
             continue
         first, first_col = start
@@ -295,6 +299,10 @@ class _GroupReader:
         self.empty = False
         self.whole_part = False  # no <sheetData>: the whole (small) part goes to calamine
         self._buf = bytearray()
+        self._found = 0  # row starts found in _buf[:_scan_at] (by _nth_row_start)
+        self._found_at = -1
+        self._scan_at = 0
+        self._no_row_before = 0  # no row start before this (as far as _last_row_start saw)
         self._eof = False
         self._read_head()
         self.tag = b"<" + self.prefix + b"row"
@@ -339,20 +347,20 @@ class _GroupReader:
     def groups(self) -> Iterator[tuple[bytes, bool]]:
         """(group XML, is it the last) — the last one runs to ``</sheetData>``.
 
-        Every group but the first starts at a ``<row`` start tag; row starts are found by one
-        regex pass over the bytes (each byte scanned once, whatever the input)."""
+        Every group but the first starts at a ``<row`` start tag. ``<row`` is counted with
+        ``bytes.count``; once more than ``chunk_rows`` are buffered the group is cut at the
+        last row start (it then holds up to two pieces' worth of rows more than asked), or,
+        when the buffer holds over twice ``chunk_rows``, just before row ``chunk_rows + 1``.
+        Each byte is looked at a bounded number of times, whatever the input."""
         if self.whole_part:
             yield b"", True
             return
         if self.empty:
             return
-        row_start = re.compile(re.escape(self.tag) + rb"[\s/>]")
-        n_tag = len(self.tag)
+        tag, n_tag = self.tag, len(self.tag)
         buf = self._buf
-        want = self.chunk_rows + 1  # the row that starts the next group
-        found = 0  # row starts found in buf[:scan]
-        scan = 0
-        last_start = -1
+        raw = 0  # occurrences of tag in buf[:counted] (a few may be "<rowX", not rows)
+        counted = 0
         end_from = 0
         done = False
         while True:
@@ -363,81 +371,130 @@ class _GroupReader:
                 done = True
             else:
                 end_from = max(0, len(buf) - 64)
-            while True:
-                matches = list(itertools.islice(row_start.finditer(buf, scan), want - found))
-                if matches:
-                    found += len(matches)
-                    last_start = matches[-1].start()
-                    scan = matches[-1].end()
-                if found < want:
-                    scan = max(scan, len(buf) - n_tag)
+            raw += buf.count(tag, counted)
+            counted = max(counted, len(buf) - n_tag + 1)
+            while raw > self.chunk_rows or len(buf) > MAX_GROUP_BYTES:
+                if raw > 2 * self.chunk_rows:
+                    cut = self._nth_row_start(self.chunk_rows + 1)
+                else:
+                    cut = self._last_row_start()
+                if cut <= 0:
+                    if len(buf) > MAX_ROW_BYTES:
+                        raise NotStreamable("one <row> of over 128 MB")
                     break
-                yield self._cut(last_start), False
-                end_from = max(0, end_from - last_start)
-                found, scan, last_start = 1, n_tag + 1, 0
+                yield self._cut(cut), False
+                end_from = max(0, end_from - cut)
+                raw = buf.count(tag)
+                counted = max(0, len(buf) - n_tag + 1)
             if done or not self._more():
                 # Without </sheetData> calamine fails on this last group, as on the whole.
                 yield bytes(buf), True
                 buf.clear()
                 return
-            if len(buf) > MAX_GROUP_BYTES:  # long rows: cut by size too
-                if last_start > 0:
-                    yield self._cut(last_start), False
-                    end_from = max(0, end_from - last_start)
-                    found, scan, last_start = 1, n_tag + 1, 0
-                elif len(buf) > MAX_ROW_BYTES:
-                    raise NotStreamable("one <row> of over 128 MB")
+
+    def _row_start_at(self, at: int) -> bool:
+        after = at + len(self.tag)
+        return after < len(self._buf) and self._buf[after] in _ROW_TAG_END
+
+    def _last_row_start(self) -> int:
+        """The last ``<row`` start in the buffer (-1: none after ``_no_row_before``)."""
+        buf, tag = self._buf, self.tag
+        at = len(buf)
+        while True:
+            at = buf.rfind(tag, self._no_row_before, at)
+            if at < 0 or self._row_start_at(at):
+                break
+        self._no_row_before = max(self._no_row_before, len(buf) - len(tag))
+        return at
+
+    def _nth_row_start(self, n: int) -> int:
+        """Where row start ``n`` (1-based) of the buffer is, -1 when it has fewer; the scan
+        goes on where the last call stopped."""
+        while self._found < n:
+            at = self._buf.find(self.tag, self._scan_at)
+            if at < 0:
+                self._scan_at = max(self._scan_at, len(self._buf) - len(self.tag))
+                return -1
+            if at + len(self.tag) >= len(self._buf):
+                self._scan_at = at
+                return -1
+            self._scan_at = at + len(self.tag)
+            if self._row_start_at(at):
+                self._found += 1
+                self._found_at = at
+        return self._found_at
 
     def _cut(self, at: int) -> bytes:
-        group = bytes(self._buf[:at])
+        with memoryview(self._buf) as view:
+            group = bytes(view[:at])  # one copy (a bytearray slice would make two)
         del self._buf[:at]
+        # The buffer now starts with a row start: scans begin again after it.
+        self._found, self._found_at = 1, 0
+        self._scan_at = len(self.tag)
+        self._no_row_before = 0
         return group
 
-    def advance_row_state(self, group: bytes) -> None:
+    def advance_row_state(self, group: bytes, last: bool) -> None:
         """calamine's row counter after ``group``: ``<row r>`` sets it to r-1, every row's end
-        (``</row>`` or a self-closing row) adds one."""
+        (``</row>`` or a self-closing row) adds one. calamine's column counter for cells
+        without ``r`` is reset only by ``</row>``: a group that does not end with a closed
+        row (stray cells after it, or no ``</row>``) cannot hand it on."""
         tag, n_tag = self.tag, len(self.tag)
         at = len(group)
         while True:
             at = group.rfind(tag, 0, at)
-            if at < 0:
-                break
-            if at + n_tag < len(group) and group[at + n_tag] in _ROW_TAG_END:
+            if at < 0 or (at + n_tag < len(group) and group[at + n_tag] in _ROW_TAG_END):
                 break
         if at < 0:
+            if not last and _CELL_START.search(group):
+                raise NotStreamable("cells outside any <row>")
             return  # no row in the group: the counter does not move
-        r = _row_r(group, at)
+        r, tag_end, closed = _row_tag(group, at + n_tag)
+        if not last:
+            end = tag_end if closed else group.find(b"</" + self.prefix + b"row", tag_end)
+            if end < 0:
+                raise NotStreamable("a <row> without its </row>")
+            if _CELL_START.search(group, end):
+                raise NotStreamable("cells outside any <row>")
         if r is not None:
             self.row_state = r
             return
         # The last row has no r: replay every row of the group (files without r are rare).
         state = self.row_state
         for match in _ANY_ROW_START.finditer(group):
-            r = _row_r(group, match.start())
+            r = _row_tag(group, match.end() - 1)[0]
             state = r if r is not None else state + 1
         self.row_state = state
 
 
-def _row_r(group: bytes, at: int) -> int | None:
-    """The ``r`` of the row start tag at ``at`` (1-based, as written), None without one."""
-    close = group.find(b">", at)
-    tag = group[at: close if close >= 0 else len(group)]
-    match = _ROW_R.search(tag)
+def _row_tag(group: bytes, at: int) -> tuple[int | None, int, bool]:
+    """The row start tag whose attributes begin at ``at``: (its ``r`` as written, 1-based, or
+    None; where the tag ends; whether it is self-closing)."""
+    match = _TAG_REST.match(group, at)
     if not match:
-        return None
-    text = match.group(1) if match.group(1) is not None else match.group(2)
+        raise NotStreamable("a <row> tag that is not well formed")
+    found = _ROW_R.search(match.group(0))
+    if not found:
+        return None, match.end(), bool(match.group(1))
+    text = found.group(1) if found.group(1) is not None else found.group(2)
     if not text.isdigit():
         raise NotStreamable(f"row r={text[:20]!r}")
-    return int(text)
+    return int(text), match.end(), bool(match.group(1))
 
 
 class _MiniBuilder:
-    """Writes one group as a small uncompressed xlsx and reads its sheet with calamine."""
+    """Writes one group as a small xlsx and reads its sheet with calamine.
 
-    def __init__(self, fixed: list[tuple[str, bytes]], sheet_path: str, sheet_name: str,
+    The zip is written here, not with ``zipfile``: the fixed parts (workbook, rels, styles,
+    shared strings) are copied as the original archive stores them (compressed, with their
+    CRC), so a large ``sharedStrings.xml`` costs its compressed size here, not its inflated
+    size, and no CRC of it is computed per chunk. The sheet part is stored uncompressed.
+    """
+
+    def __init__(self, entries: list[_RawEntry], sheet_path: str, sheet_name: str,
                  bad: KgiError) -> None:
-        self.fixed = fixed
-        self.sheet_path = sheet_path
+        self.entries = entries
+        self.sheet_name_bytes = sheet_path.encode("utf-8")
         self.sheet_name = sheet_name
         self.bad = bad
 
@@ -445,23 +502,25 @@ class _MiniBuilder:
              last: bool) -> tuple[tuple[int, int] | None, list[list[Any]]]:
         from python_calamine import CalamineWorkbook
 
-        if b"<!" in group:
+        if b"!" in group and b"<!" in group:  # (one byte is found far faster than two)
             raise NotStreamable("comment or CDATA inside <sheetData>")
-        if b":row" in group or (prefix and b"<row" in group):
+        if (b":" in group and b":row" in group) or (prefix and b"<row" in group):
             prefixes = {m.group(1) or b"" for m in _ANY_ROW_START.finditer(group)}
             if prefixes - {prefix[:-1]}:
                 raise NotStreamable("rows with more than one namespace prefix")
         # A cell-less row puts calamine's row counter where the whole read has it here.
         lead = b"<" + prefix + b'row r="' + str(row_state).encode() + b'"/>' if row_state else b""
         tail = b"" if last else b"</" + prefix + b"sheetData>"
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as mini:
-            for name, body in self.fixed:
-                mini.writestr(name, body)
-            mini.writestr(self.sheet_path, b"".join((head, lead, group, tail)))
-        out.seek(0)
+        pieces = (head, lead, group, tail)
+        crc = 0
+        for piece in pieces:
+            crc = zlib.crc32(piece, crc)
+        size = sum(len(piece) for piece in pieces)
+        sheet = _RawEntry(self.sheet_name_bytes, 0, crc, size, size, ())
+        zip_bytes = _zip_bytes([*self.entries, sheet], pieces)
         try:
-            workbook = CalamineWorkbook.from_filelike(out)
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(zip_bytes))
+            del zip_bytes
             sheet = workbook.get_sheet_by_name(self.sheet_name)
             start = sheet.start
             rows = sheet.to_python(skip_empty_area=True) if start is not None else []
@@ -470,3 +529,64 @@ class _MiniBuilder:
         if start is None or not rows:
             return None, []
         return (int(start[0]), int(start[1])), rows
+
+
+@dataclass
+class _RawEntry:
+    """One zip member as stored: name, method, CRC, sizes and its (compressed) bytes."""
+
+    name: bytes
+    method: int
+    crc: int
+    compressed: int
+    size: int
+    data: tuple[bytes, ...]
+
+
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+_UTF8_NAME = 0x800
+_DOS_DATE = (0, 33)  # 00:00:00, 1980-01-01
+
+
+def _raw_entries(archive: zipfile.ZipFile, data: bytes, names: list[str]) -> list[_RawEntry]:
+    """The members as stored in ``data`` (checked: calamine has read them already)."""
+    entries = []
+    for name in names:
+        info = archive.getinfo(name)
+        if info.flag_bits & 0x1 or max(info.compress_size, info.file_size, info.header_offset) >= 0xFFFFFFFF:
+            raise NotStreamable(f"{name}: encrypted or zip64 member")
+        at = info.header_offset
+        if data[at: at + 4] != b"PK\x03\x04":
+            raise NotStreamable(f"{name}: no local header")
+        name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
+        start = at + 30 + name_len + extra_len
+        body = data[start: start + info.compress_size]
+        if len(body) != info.compress_size:
+            raise NotStreamable(f"{name}: truncated")
+        entries.append(_RawEntry(name.encode("utf-8"), info.compress_type, info.CRC,
+                                 info.compress_size, info.file_size, (body,)))
+    return entries
+
+
+def _zip_bytes(entries: list[_RawEntry], sheet_pieces: tuple[bytes, ...]) -> bytes:
+    """A zip of ``entries``; the last one's data is ``sheet_pieces`` (joined once, here)."""
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for index, entry in enumerate(entries):
+        body = sheet_pieces if index == len(entries) - 1 else entry.data
+        flags = _UTF8_NAME if not entry.name.isascii() else 0
+        local = _LOCAL.pack(0x04034B50, 20, flags, entry.method, *_DOS_DATE, entry.crc,
+                            entry.compressed, entry.size, len(entry.name), 0) + entry.name
+        central.append(_CENTRAL.pack(0x02014B50, 20, 20, flags, entry.method, *_DOS_DATE,
+                                     entry.crc, entry.compressed, entry.size, len(entry.name),
+                                     0, 0, 0, 0, 0, offset) + entry.name)
+        out.append(local)
+        out.extend(body)
+        offset += len(local) + entry.compressed
+    directory = b"".join(central)
+    out.append(directory)
+    out.append(_END.pack(0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0))
+    return b"".join(out)

@@ -548,3 +548,21 @@ def test_a_corrupted_sheet_part_is_a_bad_workbook() -> None:
     for i in range(at, at + 200):
         data[i] ^= 0x5A
     refused(bytes(data))
+
+
+def test_cells_outside_rows_are_streamed_only_where_exact() -> None:
+    stray = ('<row r="1"><c><v>1</v></c></row><c><v>7</v></c><c><v>8</v></c>'
+             '<row r="2"><c><v>2</v></c></row><row r="3"><c><v>3</v></c></row>')
+    data = package(sheet(stray))
+    with pytest.raises(NotStreamable):
+        streamed(data, "Data", 1)
+    assert_same(data, "Data", (3,))
+    unclosed = '<row r="1"><c><v>1</v></c><row r="2"><c><v>2</v></c></row>'
+    with pytest.raises((NotStreamable, KgiError)):
+        streamed(package(sheet(unclosed)), "Data", 1)
+
+
+def test_attribute_values_holding_a_greater_than_sign() -> None:
+    rows = "".join(f'<row note="a>b" r="{i + 2}"><c><v>{i}</v></c></row>' for i in range(4))
+    rows += "<row><c><v>9</v></c></row>"
+    assert_same(package(sheet(rows)), "Data", (1, 2, 3))
