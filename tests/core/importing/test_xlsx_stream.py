@@ -566,3 +566,55 @@ def test_attribute_values_holding_a_greater_than_sign() -> None:
     rows = "".join(f'<row note="a>b" r="{i + 2}"><c><v>{i}</v></c></row>' for i in range(4))
     rows += "<row><c><v>9</v></c></row>"
     assert_same(package(sheet(rows)), "Data", (1, 2, 3))
+
+
+@pytest.mark.parametrize("empty_cell", [
+    '<c r="{ref}" t="s"><v>0</v></c>',
+    '<c r="{ref}" t="inlineStr"><is><t></t></is></c>',
+    '<c r="{ref}" t="str"><f>""</f><v></v></c>',
+    '<c r="{ref}" t="str"><f>""</f><v/></c>',
+    '<c r="{ref}" s="1"/>',
+])
+def test_cells_holding_an_empty_string_at_a_chunk_edge(empty_cell: str) -> None:
+    rows = (f'<row r="2">{empty_cell.format(ref="C2")}</row>'
+            '<row r="3"><c r="A3"><v>1</v></c></row>'
+            f'<row r="4">{empty_cell.format(ref="D4")}</row>'
+            f'<row r="6">{empty_cell.format(ref="B6")}<c r="E6"><v>2</v></c></row>'
+            f'<row r="7">{empty_cell.format(ref="F7")}</row>')
+    data = package(sheet(rows), strings=["", "x"], formats=["General", "yyyy-mm-dd"])
+    assert_same(data, "Data", (1, 2, 3))
+
+
+def rewrite(data: bytes, edit: dict[str, Any]) -> bytes:
+    """Copy a zip, renaming members (``name: "new name"``) or editing them (``name: callable``)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            body = source.read(name)
+            change = edit.get(name)
+            if callable(change):
+                body = change(body)
+            target.writestr(change if isinstance(change, str) else name, body)
+    return out.getvalue()
+
+
+def test_the_sheet_part_is_found_as_calamine_finds_it() -> None:
+    rows = "".join(f'<row r="{i + 1}"><c r="A{i + 1}"><v>{i}</v></c></row>' for i in range(9))
+    data = package(sheet(rows))
+    absolute = rewrite(data, {"xl/_rels/workbook.xml.rels": lambda b: b.replace(
+        b'Target="worksheets/sheet1.xml"', b'Target="/xl/worksheets/sheet1.xml"')})
+    other_case = rewrite(data, {"xl/worksheets/sheet1.xml": "xl/Worksheets/Sheet1.XML"})
+    for book in (absolute, other_case):
+        assert sheet_xml_size(book, "Data") > 0
+        assert_same(book, "Data", (2,))
+
+
+def test_a_workbook_in_another_folder() -> None:
+    rows = "".join(f'<row r="{i + 1}"><c r="A{i + 1}" t="s"><v>{i % 2}</v></c></row>' for i in range(9))
+    data = package(sheet(rows), strings=["a", "b"])
+    moved = rewrite(data, {name: name.replace("xl/", "book/") for name in zipfile.ZipFile(io.BytesIO(data)).namelist()
+                           if name.startswith("xl/")} | {
+        "_rels/.rels": lambda b: b.replace(b'Target="xl/workbook.xml"', b'Target="book/workbook.xml"')})
+    assert_same(moved, "Data", (2,))
+    assert rows_of(moved, 4)[1] == ["b"]
