@@ -10,8 +10,9 @@ then, each in a child process of its own, times
 and prints the wall time and the peak RSS of that work (``VmHWM`` of the child after
 ``echo 5 > /proc/self/clear_refs``, which resets it once the file's bytes are read).
 
-``--distinct-text`` writes a different string on every row (shared strings of tens of MB,
-parsed again for every chunk) instead of 400 campaign names.
+openpyxl writes text as inline strings. ``--shared-strings N`` instead writes the workbook by
+hand with the text column as shared strings, N distinct ones (``sharedStrings.xml``, which
+calamine parses again for every chunk: this shows what a large one costs).
 
 Run: ``.venv/bin/python benchmarks/xlsx_stream_bench.py [--rows N] [--keep DIR] [--chunk-rows N]``.
 """
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHEET = "Data"
 
 
-def build(path: Path, rows: int, distinct_text: bool) -> None:
+def build(path: Path, rows: int) -> None:
     import openpyxl
 
     workbook = openpyxl.Workbook(write_only=True)
@@ -39,9 +40,57 @@ def build(path: Path, rows: int, distinct_text: bool) -> None:
     sheet.append(["Date", "Campaign", "Sessions"])
     start = date(2020, 1, 1)
     for i in range(rows - 1):
-        text = f"row {i} 活動" if distinct_text else f"campaign {i % 400} 活動"
-        sheet.append([start + timedelta(days=i % 3000), text, (i * 7919) % 100_000 / 10])
+        sheet.append([start + timedelta(days=i % 3000), f"campaign {i % 400} 活動",
+                      (i * 7919) % 100_000 / 10])
     workbook.save(path)
+
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def build_shared(path: Path, rows: int, distinct: int) -> None:
+    """The same sheet, written by hand, its text column as ``distinct`` shared strings."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/></Types>'))
+        archive.writestr("_rels/.rels", f'<Relationships xmlns="{RELS}"><Relationship Id="rId1" '
+                         f'Type="{DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        archive.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{DOC}"><sheets>'
+                         f'<sheet name="{SHEET}" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        archive.writestr("xl/_rels/workbook.xml.rels", (
+            f'<Relationships xmlns="{RELS}">'
+            f'<Relationship Id="rId1" Type="{DOC}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{DOC}/styles" Target="styles.xml"/>'
+            f'<Relationship Id="rId3" Type="{DOC}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"))
+        archive.writestr("xl/styles.xml", (
+            f'<styleSheet xmlns="{MAIN}"><cellXfs count="2"><xf numFmtId="0"/>'
+            '<xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>'))
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(f'<sst xmlns="{MAIN}" uniqueCount="{distinct + 3}">'
+                       "<si><t>Date</t></si><si><t>Campaign</t></si><si><t>Sessions</t></si>".encode())
+            for start in range(0, distinct, 10_000):
+                part.write("".join(f"<si><t>campaign {i} 活動</t></si>"
+                                   for i in range(start, min(distinct, start + 10_000))).encode())
+            part.write(b"</sst>")
+        epoch = date(1899, 12, 30)
+        first = (date(2020, 1, 1) - epoch).days
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            part.write(f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+                       '<c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>'.encode())
+            for start in range(0, rows - 1, 10_000):
+                part.write("".join(
+                    f'<row r="{i + 2}"><c r="A{i + 2}" s="1"><v>{first + i % 3000}</v></c>'
+                    f'<c r="B{i + 2}" t="s"><v>{3 + i % distinct}</v></c>'
+                    f'<c r="C{i + 2}"><v>{(i * 7919) % 100_000 / 10}</v></c></row>'
+                    for i in range(start, min(rows - 1, start + 10_000))).encode())
+            part.write(b"</sheetData></worksheet>")
 
 
 def _status(field: str) -> int:
@@ -90,7 +139,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_900_000)
     parser.add_argument("--keep", type=Path, default=None)
     parser.add_argument("--chunk-rows", type=int, default=100_000)
-    parser.add_argument("--distinct-text", action="store_true")
+    parser.add_argument("--shared-strings", type=int, default=0, metavar="N")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"))
     args = parser.parse_args()
     if args.child:
@@ -98,10 +147,14 @@ def main() -> None:
         return
     folder = args.keep or Path(tempfile.mkdtemp(prefix="xlsx_stream_bench_"))
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"rows_{args.rows}{'_distinct' if args.distinct_text else ''}.xlsx"
+    shared = args.shared_strings
+    path = folder / f"rows_{args.rows}{f'_sst{shared}' if shared else ''}.xlsx"
     if not path.exists():
         started = time.perf_counter()
-        build(path, args.rows, args.distinct_text)
+        if shared:
+            build_shared(path, args.rows, shared)
+        else:
+            build(path, args.rows)
         print(f"built {path} ({path.stat().st_size / 2**20:.1f} MB) in "
               f"{time.perf_counter() - started:.0f} s", flush=True)
     from core.importing.xlsx_stream import sheet_xml_size
