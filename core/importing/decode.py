@@ -226,6 +226,19 @@ def _field_count(line: str, delim: str) -> int:
 
 def read_xlsx(data: bytes, file_name: str, max_bytes: int) -> list[SheetRows]:
     """Every sheet of an xlsx as rows of cached values (python-calamine; never openpyxl)."""
+    archive = open_workbook(data, file_name, max_bytes)
+    errors = check_workbook_zip(archive, file_name)
+    sheets = _calamine_sheets(data, file_name)
+    scan = _FormulaScan(archive)
+    if any(errors.values()):
+        _put_error_cells(sheets, scan.paths(), errors)
+    for sheet in sheets:
+        sheet.formula_scan = functools.partial(scan.cells, sheet.name)
+    return sheets
+
+
+def open_workbook(data: bytes, file_name: str, max_bytes: int) -> zipfile.ZipFile:
+    """The xlsx archive, once it is one and its parts do not inflate beyond reason."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
@@ -237,14 +250,25 @@ def read_xlsx(data: bytes, file_name: str, max_bytes: int) -> list[SheetRows]:
     if expanded > max_bytes * ZIP_EXPANSION_LIMIT:
         raise KgiError("import.file.expands_too_far", file=file_name, size_mb=mb(expanded),
                        limit_mb=mb(max_bytes * ZIP_EXPANSION_LIMIT))
-    errors = check_workbook_zip(archive, file_name)
-    sheets = _calamine_sheets(data, file_name)
-    scan = _FormulaScan(archive)
-    if any(errors.values()):
-        _put_error_cells(sheets, scan.paths(), errors)
-    for sheet in sheets:
-        sheet.formula_scan = functools.partial(scan.cells, sheet.name)
-    return sheets
+    return archive
+
+
+def sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → path of its XML part, in the workbook's order."""
+    return _sheet_paths(archive)
+
+
+def put_error_cells(rows: list[list[Any]], first_row: int, errors: dict[tuple[int, int], str]) -> None:
+    """Error cells (0-based sheet row, column) written into ``rows``, which start at sheet row
+    ``first_row`` (see :func:`_put_error_cells`)."""
+    end = first_row + len(rows)
+    for (row, col), text in errors.items():
+        if first_row <= row < end and col < len(rows[row - first_row]):
+            rows[row - first_row][col] = text
+
+
+def sheet_rows(name: str, rows: list[list[Any]], file_name: str) -> SheetRows:
+    return _sheet_rows(name, rows, file_name)
 
 
 def _put_error_cells(sheets: list[SheetRows], paths: dict[str, str],

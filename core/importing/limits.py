@@ -94,11 +94,13 @@ _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"')
 _WIDE_CELL = re.compile(rb' r="([A-Z]{3,})(\d+)"')
 
 
-def check_workbook_zip(archive: zipfile.ZipFile, file_name: str) -> dict[str, dict[tuple[int, int], str]]:
+def check_workbook_zip(archive: zipfile.ZipFile, file_name: str,
+                       formulas: set[str] | None = None) -> dict[str, dict[tuple[int, int], str]]:
     """Refuse a workbook whose parts inflate too far or whose sheets reach too far.
 
     Returns the error cells found on the way (``#DIV/0!``, ``#N/A``...), per sheet part:
-    python-calamine reads them as empty cells, which would drop their rows unsaid.
+    python-calamine reads them as empty cells, which would drop their rows unsaid. The sheet
+    parts that hold a formula are added to ``formulas`` when it is given.
     """
     infos = archive.infolist()
     total = 0
@@ -115,7 +117,13 @@ def check_workbook_zip(archive: zipfile.ZipFile, file_name: str) -> dict[str, di
     if max(len(sheets), declared) > MAX_SHEETS:
         raise KgiError("import.file.too_many_sheets", file=file_name, count=max(len(sheets), declared),
                        limit=MAX_SHEETS)
-    return {info.filename: _check_sheet_extent(archive, info, file_name) for info in sheets}
+    found = {}
+    for info in sheets:
+        extent = _check_sheet_extent(archive, info, file_name)
+        found[info.filename] = extent.errors
+        if formulas is not None and extent.formulas:
+            formulas.add(info.filename)
+    return found
 
 
 def _declared_sheet_count(archive: zipfile.ZipFile) -> int:
@@ -128,8 +136,7 @@ def _declared_sheet_count(archive: zipfile.ZipFile) -> int:
     return len(_SHEET_ENTRY.findall(archive.read(info)))
 
 
-def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo,
-                        file_name: str) -> dict[tuple[int, int], str]:
+def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str) -> _Extent:
     """Stream one sheet's XML: its last row, its widest column and how many cells it holds.
 
     Rows are scanned through their ``<row r=..>`` tags (one per row, cheap); columns only
@@ -156,7 +163,7 @@ def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo,
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         raise KgiError("import.file.bad_workbook", file=file_name) from None
     extent.check(file_name)
-    return extent.errors
+    return extent
 
 
 class _Extent:
@@ -168,9 +175,11 @@ class _Extent:
         self.cells = 0
         self.far_col_ref = ""
         self.errors: dict[tuple[int, int], str] = {}  # (0-based row, column) → error text
+        self.formulas = False
 
     def scan(self, scan: bytes) -> None:
         self.cells += scan.count(b"<c ") + scan.count(b":c ")
+        self.formulas = self.formulas or bool(_FORMULA.search(scan))
         if b't="e"' in scan and len(self.errors) < MAX_ERROR_CELLS:
             for match in _ERROR_CELL.finditer(scan):
                 ref = _REF_ATTR.search(match.group(1))
@@ -237,6 +246,7 @@ class _Extent:
                            columns=self.max_col, cells=f"{self.cells:,}")
 
 
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
 _REF_ATTR = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")

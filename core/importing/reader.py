@@ -53,7 +53,7 @@ from core.importing.sources import (
     split_currency,
 )
 from core.importing.spill import Spill
-from core.importing.tables import RawTable, find_tables
+from core.importing.tables import NeedsWholeRead, RawTable, find_tables
 from core.importing.values import (
     NULL_TOKENS,
     PercentMode,
@@ -152,6 +152,7 @@ def read_file(
     today: dt.date | None = None,
     granularity: str = "auto",
     spill_dir: str | None = None,
+    stream_min: int | None = None,
 ) -> ParsedFile:
     """Read one export.
 
@@ -176,6 +177,9 @@ def read_file(
         A directory the caller owns: a file too large to hold at once is read in chunks
         whose observations are written there (``ParsedFile.spill``). Without it every file is
         read whole.
+    stream_min
+        The size from which a file is read in chunks (default
+        ``core.importing.stream.stream_min_bytes()``).
 
     Raises
     ------
@@ -192,7 +196,8 @@ def read_file(
         from core.importing.stream import read_streamed
 
         streamed = read_streamed(data, file_name, source=source, mapping=mapping, max_bytes=max_bytes,
-                                 today=today or dt.date.today(), granularity=granularity, spill_dir=spill_dir)
+                                 today=today or dt.date.today(), granularity=granularity, spill_dir=spill_dir,
+                                 stream_min=stream_min)
         if streamed is not None:
             return streamed
     if isinstance(data, Path):
@@ -772,11 +777,13 @@ def parse_date_column(ctx: _Context, plan: _Plan, ok: np.ndarray) -> tuple[pd.Se
         bad = ok & dates.isna().to_numpy()
         ctx.reject(table, np.flatnonzero(bad), col.name, "import.row.bad_date", raw)
         return dates.where(~pd.Series(bad, index=raw.index)), unit
-    prefer = ctx.pinned.get("date_format") if ctx.stream is not None else None
-    result = parse_dates(raw, prefer=prefer or ctx.source.date_format, serials=table.workbook,
+    pinned = ctx.pinned.get("date_format") if ctx.stream is not None else None
+    result = parse_dates(raw, prefer=pinned or ctx.source.date_format, serials=table.workbook,
                          distinct=table.distinct(col.index), year=year_context(table))
     if ctx.stream is not None and result.format:
-        ctx.pinned.setdefault("date_format", result.format)
+        if pinned and result.format != pinned:
+            raise NeedsWholeRead  # this chunk's dates read in another order than the first's
+        ctx.pinned["date_format"] = result.format
     if result.granularity != "day" and granularity == "day":
         granularity = result.granularity
     if result.assumed_order:
@@ -873,9 +880,6 @@ def _percent_mode(ctx: _Context, plan: _Plan, col: _Column) -> PercentMode | Non
     mode = ctx.source.percent_xlsx if plan.table.workbook else ctx.source.percent_csv
     if mode != "auto":
         return mode  # type: ignore[return-value]
-    pin = f"percent:{col.index}"
-    if ctx.stream is not None and pin in ctx.pinned:
-        return ctx.pinned[pin]
     raw = plan.table.data[col.index]
     text = raw[raw.map(lambda v: isinstance(v, str))].astype(str)
     if text.str.strip().str.endswith("%").any():
@@ -883,6 +887,11 @@ def _percent_mode(ctx: _Context, plan: _Plan, col: _Column) -> PercentMode | Non
     else:
         numbers = parse_numbers(raw).values.dropna()
         chosen = "fraction" if (numbers.abs() <= 1).all() else "percent_units"
+    pin = f"percent:{col.index}"
+    if ctx.stream is not None and pin in ctx.pinned:
+        if chosen != ctx.pinned[pin] and len(raw):
+            raise NeedsWholeRead  # this chunk reads its percentages unlike the first chunk
+        return ctx.pinned[pin]
     ctx.warn("import.warn.percent_mode", column=col.name, mode_en=t(f"import.percent.{chosen}", "en"),
              mode_zh=t(f"import.percent.{chosen}", "zh-TW"))
     ctx.pinned[pin] = chosen

@@ -263,16 +263,19 @@ def read_file_isolated(data: bytes | Path, file_name: str, **kwargs: Any) -> Any
     byte cap after a regular-file check, so the parent never holds a runaway read).
     """
     spill_dir = kwargs.get("spill_dir")
-    if isinstance(data, bytes) and spill_dir and isolation_enabled():
+    if spill_dir:
         from core.importing.stream import stream_min_bytes
 
-        if len(data) >= stream_min_bytes():
-            # A file large enough to be read in chunks goes to the child as a file, so the
-            # child never unpickles (and holds) all of it.
-            with tempfile.NamedTemporaryFile(dir=spill_dir, prefix="upload-") as fh:
-                fh.write(data)
-                fh.flush()
-                return run_isolated(_read_file, Path(fh.name), file_name, file_name=file_name, **kwargs)
+        # Decided here, where the settings are read (the forkserver's children see the
+        # environment it started with).
+        kwargs.setdefault("stream_min", stream_min_bytes())
+    if isinstance(data, bytes) and spill_dir and isolation_enabled() and len(data) >= kwargs["stream_min"]:
+        # A file large enough to be read in chunks goes to the child as a file, so the child
+        # never unpickles (and holds) all of it.
+        with tempfile.NamedTemporaryFile(dir=spill_dir, prefix="upload-") as fh:
+            fh.write(data)
+            fh.flush()
+            return run_isolated(_read_file, Path(fh.name), file_name, file_name=file_name, **kwargs)
     return run_isolated(_read_file, data, file_name, file_name=file_name, **kwargs)
 
 

@@ -32,7 +32,8 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,16 +43,24 @@ import pandas as pd
 from core.errors import KgiError
 from core.importing import formats
 from core.importing.decode import (
+    EMPTY_ZIP_MAGIC,
+    OLE_MAGIC,
+    ZIP_MAGIC,
     Decoded,
     _check_text,
     _reject_markup,
     _utf16_without_bom,
+    open_workbook,
+    put_error_cells,
+    sheet_paths,
+    sheet_rows,
     sniff_delimiter,
 )
 from core.importing.guards import check_mixed_encoding
-from core.importing.limits import check_text_shape
+from core.importing.limits import check_text_shape, check_workbook_zip, read_capped
 from core.importing.periods import infer
 from core.importing.reader import (
+    MAX_DETAILED_REJECTIONS,
     Message,
     ParsedFile,
     _collector_paused,
@@ -67,24 +76,27 @@ from core.importing.reader import (
 )
 from core.importing.spill import Spill, read_chunk, write_chunk, write_labels
 from core.importing.tables import (
+    NeedsWholeRead,
     RawTable,
-    TableEnded,
     continuation_table,
+    find_tables,
+    rows_grid,
     tables_in_grid,
     text_grid,
 )
+from core.importing.xlsx_stream import NotStreamable as XlsxNotStreamable
+from core.importing.xlsx_stream import sheet_row_chunks
 
 HEAD_CHARS = 2_000_000  # the first chunk: plenty of rows to plan from, cheap to read twice
 CHUNK_CHARS = 6_000_000  # about 100,000 records of a typical daily export
 PIECE_BYTES = 4 * 1024 * 1024  # bytes decoded at a time
+SNIFF_BYTES = 4 * 1024 * 1024  # bytes the encoding is chosen on
 MAX_PENDING_CHARS = 64_000_000  # text without a usable record boundary: a runaway line or quote
+CHUNK_ROWS = 100_000  # workbook rows read at a time
+SMALL_SHEET_XML = 8 * 1024 * 1024  # beside the large sheet, a workbook's other sheets are this small
 SAMPLE_ROWS = 2_000  # observations kept in memory for the preview
 DAY_SHIFT = 40  # a (date, dimension) key: day number << 40 | dimension id
 DIMENSION_MASK = (1 << DAY_SHIFT) - 1
-
-
-class NotStreamable(Exception):
-    """The file's shape needs a whole read (several tables, a whole-file format...)."""
 
 
 def stream_min_bytes() -> int:
@@ -101,9 +113,14 @@ def stream_min_bytes() -> int:
 
 
 def read_streamed(data: bytes | Path, file_name: str, *, source: str, mapping: dict[str, str], max_bytes: int,
-                  today: dt.date, granularity: str, spill_dir: str) -> ParsedFile | None:
+                  today: dt.date, granularity: str, spill_dir: str, stream_min: int | None = None) -> ParsedFile | None:
     """The file (its bytes, or its path: then read piece by piece) read in chunks into
-    ``spill_dir``, or None when it should be read whole."""
+    ``spill_dir``, or None when it should be read whole.
+
+    A CSV/TSV is read in chunks from ``stream_min`` bytes on; an xlsx when one of its sheets
+    holds :func:`workbook_min_xml` of XML or more (a workbook is compressed: 60 MB of xlsx can
+    be 480 MB of sheet XML and millions of rows).
+    """
     if isinstance(data, Path):
         info = data.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -111,16 +128,38 @@ def read_streamed(data: bytes | Path, file_name: str, *, source: str, mapping: d
         size = info.st_size
     else:
         size = len(data)
-    if size < stream_min_bytes() or size > max_bytes:
+    minimum = stream_min_bytes() if stream_min is None else stream_min
+    if size > max_bytes:
         return None
+    with _open(data) as fh:
+        head = fh.read(8)
+    if head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
+        return _in_directory(spill_dir, lambda directory: _read_workbook(
+            data, file_name, source, mapping, today, granularity, directory, max_bytes, workbook_min_xml(minimum)))
+    if head.startswith(OLE_MAGIC) or size < minimum:
+        return None
+
+    def read(directory: Path) -> ParsedFile:
+        with _open(data) as fh:
+            return _read_text(fh, size, file_name, source, mapping, today, granularity, directory)
+
+    return _in_directory(spill_dir, read)
+
+
+def workbook_min_xml(stream_min: int) -> int:
+    """Sheet XML from which an xlsx is read in chunks: twice the CSV threshold (96 MB by
+    default, some 270,000 rows of eight columns; 200,000 such rows peak near 430 MB whole)."""
+    return 2 * stream_min
+
+
+def _in_directory(spill_dir: str, read: Callable[[Path], ParsedFile]) -> ParsedFile | None:
+    """``read`` into a fresh directory under ``spill_dir``; None (and no directory) when the
+    file turns out to need a whole read, the directory removed on any failure."""
     directory = Path(tempfile.mkdtemp(prefix="stream-", dir=spill_dir))
     try:
-        with _open(data) as fh, _collector_paused():
-            if not _is_text(fh.read(8)):
-                raise NotStreamable
-            fh.seek(0)
-            return _read_text(fh, size, file_name, source, mapping, today, granularity, directory)
-    except (NotStreamable, TableEnded):
+        with _collector_paused():
+            return read(directory)
+    except NeedsWholeRead:
         shutil.rmtree(directory, ignore_errors=True)
         return None
     except BaseException:
@@ -132,12 +171,6 @@ def _open(data: bytes | Path) -> BinaryIO:
     return data.open("rb") if isinstance(data, Path) else io.BytesIO(data)
 
 
-def _is_text(head: bytes) -> bool:
-    from core.importing.decode import EMPTY_ZIP_MAGIC, OLE_MAGIC, ZIP_MAGIC
-
-    return not head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC, OLE_MAGIC))
-
-
 # --- text in record-aligned chunks ---------------------------------------------------------
 
 
@@ -146,8 +179,8 @@ class TextChunks:
 
     A cut falls after a line break with an even number of ``"`` before it in the chunk, so a
     quoted cell holding line breaks is never split. The encoding is decided on the first
-    piece as a whole read decides it; a later piece that does not decode in it refuses the
-    file (it was put together from two encodings).
+    piece as a whole read decides it; a later piece that does not decode in it sends the
+    file to a whole read, which decides on every byte.
     """
 
     def __init__(self, fh: BinaryIO, size: int, file_name: str) -> None:
@@ -161,7 +194,7 @@ class TextChunks:
 
     def _sniff(self) -> tuple[str, int]:
         self.fh.seek(0)
-        probe = self.fh.read(PIECE_BYTES)
+        probe = self.fh.read(SNIFF_BYTES)
         for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
             if probe.startswith(bom):
                 return encoding, len(bom)
@@ -205,7 +238,9 @@ class TextChunks:
         try:
             return self._decoder.decode(piece, final=final)
         except UnicodeDecodeError:
-            raise KgiError("import.file.bad_encoding", file=self.file_name, encoding=self.encoding) from None
+            # Chosen on the first piece, which may have been plain ASCII: the whole read
+            # decides on all the bytes (and names a file mixing two encodings).
+            raise NeedsWholeRead from None
 
     def _give(self, text: str) -> str:
         self.lines_before += text.count("\n")
@@ -267,19 +302,110 @@ def _read_text(fh: BinaryIO, size: int, file_name: str, source: str, mapping: di
 
 
 def _head_plan(ctx: _Context, decoded: Decoded, source: str) -> tuple[_Plan, str, float, int]:
-    """The one table's plan, from the first chunk; NotStreamable for any other shape."""
-    if formats.read_whole_file(ctx, decoded, source) is not None:
-        raise NotStreamable
+    """The one table's plan, from the first chunk; NeedsWholeRead for any other shape."""
     grid = text_grid(decoded.text or "", decoded.delimiter or ",", ctx.file_name)
     tables = [tb for tb in tables_in_grid(grid, sheet=None, workbook=False) if tb.headers]
+    plan, chosen, confidence = _one_plan(ctx, decoded, source, tables, grid)
+    return plan, chosen, confidence, len(grid)
+
+
+def _one_plan(ctx: _Context, decoded: Decoded, source: str, tables: list[RawTable],
+              grid: pd.DataFrame) -> tuple[_Plan, str, float]:
+    """The plan of the file's one table, which must run to the end of the first chunk (its
+    ``grid``) in a layout read row by row; NeedsWholeRead for any other shape."""
+    if formats.read_whole_file(ctx, decoded, source) is not None:
+        raise NeedsWholeRead
     chosen, confidence, usable = plan_tables(ctx, decoded, source)
     layout = ctx.source.layout
     if len(tables) != 1 or len(usable) != 1 or layout in ("shopify_orders", "long") or formats.reads_rows(layout):
-        raise NotStreamable
+        raise NeedsWholeRead
     plan = usable[0]
-    if not _runs_to_end(plan.table, grid):
-        raise NotStreamable
-    return plan, chosen, confidence, len(grid)
+    if plan.table.sheet != tables[0].sheet or not _runs_to_end(plan.table, grid):
+        raise NeedsWholeRead
+    return plan, chosen, confidence
+
+
+# --- workbooks --------------------------------------------------------------------------------
+
+
+def _read_workbook(data: bytes | Path, file_name: str, source: str, mapping: dict[str, str], today: dt.date,
+                   granularity: str, directory: Path, max_bytes: int, min_xml: int) -> ParsedFile:
+    """An xlsx whose one large sheet is read ``CHUNK_ROWS`` rows at a time
+    (``core.importing.xlsx_stream``); its other sheets, small, are read whole as usual."""
+    blob = read_capped(data, max_bytes) if isinstance(data, Path) else data
+    archive = open_workbook(blob, file_name, max_bytes)
+    paths = sheet_paths(archive)
+    sizes = {name: _part_size(archive, path) for name, path in paths.items()}
+    name = max(sizes, key=sizes.__getitem__, default=None)
+    if name is None or sizes[name] < min_xml or any(
+            size > SMALL_SHEET_XML for other, size in sizes.items() if other != name):
+        raise NeedsWholeRead
+    with_formulas: set[str] = set()
+    errors = check_workbook_zip(archive, file_name, with_formulas)
+    if paths[name] in with_formulas:
+        raise NeedsWholeRead  # a formula without a cached value is found by a whole read only
+    cell_errors = errors.get(paths[name], {})
+    chunks = sheet_row_chunks(blob, name, file_name, chunk_rows=CHUNK_ROWS)
+    try:
+        first = next(chunks, None)
+        if first is None:
+            raise NeedsWholeRead
+        width = len(first.rows[0]) if first.rows else 0
+        head_rows = [[""] * width for _ in range(first.first_row)] + first.rows
+        put_error_cells(head_rows, 0, cell_errors)
+        head = sheet_rows(name, head_rows, file_name)
+        sheets = [head if sheet == name else sheet_rows(sheet, rows, file_name)
+                  for sheet, rows in _small_sheets(blob, list(paths), name, file_name, errors, paths)]
+        decoded = Decoded(kind="workbook", sheets=sheets, workbook_format="xlsx", file_name=file_name)
+        ctx = new_context(decoded, file_name, today, mapping)
+        tables = [tb for tb in find_tables(decoded) if tb.headers]
+        plan, chosen, confidence = _one_plan(ctx, decoded, source, tables, rows_grid(head.rows))
+        if plan.table.sheet != name:
+            raise NeedsWholeRead  # the data is on a small sheet: the large one holds no table
+        state = _StreamState(directory, chosen)
+        ctx.stream = state
+        state.add(ctx, checked_values(ctx, _parse(ctx, plan)))
+        del head, sheets, decoded, head_rows, first
+        for chunk in chunks:
+            put_error_cells(chunk.rows, chunk.first_row, cell_errors)
+            table = continuation_table(rows_grid(chunk.rows), plan.table, chunk.first_row + 1)
+            if len(table.data):
+                state.add(ctx, checked_values(ctx, _parse(ctx, dataclasses.replace(plan, table=table))))
+            del chunk, table
+    except XlsxNotStreamable:
+        raise NeedsWholeRead from None
+    return state.finish(ctx, chosen, confidence, granularity)
+
+
+def _part_size(archive: zipfile.ZipFile, path: str) -> int:
+    try:
+        return archive.getinfo(path).file_size
+    except KeyError:
+        return 0
+
+
+def _small_sheets(blob: bytes, names: list[str], large: str, file_name: str,
+                  errors: dict[str, dict[tuple[int, int], str]], paths: dict[str, str]) -> list[tuple[str, list]]:
+    """Every sheet in the workbook's order: the small ones read whole (calamine, as the whole
+    read does), the large one as an empty placeholder its first chunk replaces."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(blob))
+    except Exception:  # calamine raises several types
+        raise KgiError("import.file.bad_workbook", file=file_name) from None
+    out: list[tuple[str, list]] = []
+    for name in names:
+        if name == large:
+            out.append((name, []))
+            continue
+        try:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception:
+            continue  # as the whole read: a sheet calamine cannot give (a chart sheet) is left out
+        put_error_cells(rows, 0, errors.get(paths[name], {}))
+        out.append((name, rows))
+    return out
 
 
 def _runs_to_end(table: RawTable, grid: pd.DataFrame) -> bool:
@@ -363,8 +489,10 @@ class _StreamState:
     def _reject_repeats(self, ctx: _Context, plan: _Plan, positions: np.ndarray, keys: np.ndarray) -> None:
         first = self.first_rows[np.searchsorted(self.keys, keys)]
         column = plan.date.name if plan.date else None
-        for pos, row in zip(positions.tolist(), first.tolist(), strict=True):
+        room = max(MAX_DETAILED_REJECTIONS - len(ctx.rejected), 0)  # each with its own first row
+        for pos, row in zip(positions[:room].tolist(), first[:room].tolist(), strict=True):
             ctx.reject(plan.table, np.array([pos]), column, "import.row.duplicate", first=int(row))
+        ctx.reject(plan.table, positions[room:], column, "import.row.duplicate", first=0)  # counted only
 
     # -- chunks on disk --
 

@@ -426,9 +426,11 @@ def _make_table(
     return table
 
 
-class TableEnded(Exception):
-    """A chunk of a file read in chunks holds more than the rest of one table (another
-    table, or data after a comment block): the file has to be read whole."""
+class NeedsWholeRead(Exception):
+    """A file read in chunks turned out not to be readable that way: a later chunk holds
+    another table (or data after a comment block), or reads differently from the first one
+    (its dates in another order, its percentages another way). The caller reads it whole,
+    so no chunk is ever read on a decision the whole file would not make."""
 
 
 def continuation_table(grid: pd.DataFrame, head: RawTable, first_row: int) -> RawTable:
@@ -436,7 +438,7 @@ def continuation_table(grid: pd.DataFrame, head: RawTable, first_row: int) -> Ra
 
     ``grid`` holds the records that follow the chunk before it, ``first_row`` is the 1-based
     row number of its first record. Blank rows are left out, as in :func:`tables_in_grid`; a
-    trailing ``#`` block (a footer) ends the table. Raises :class:`TableEnded` when rows of
+    trailing ``#`` block (a footer) ends the table. Raises :class:`NeedsWholeRead` when rows of
     another table follow, so the caller can read the file whole instead.
     """
     width = len(head.raw_headers)
@@ -447,7 +449,9 @@ def continuation_table(grid: pd.DataFrame, head: RawTable, first_row: int) -> Ra
     hashes = _hash_mask(grid.iloc[:, 0], first) if len(grid) else np.zeros(0, dtype=bool)
     end = _table_end(grid, 0, empty, hashes) if len(grid) else 0
     if end < len(grid) and not (empty[end:] | hashes[end:]).all():
-        raise TableEnded
+        raise NeedsWholeRead
+    if len(grid) and header_score(_cells(grid.iloc[0])) >= 2:
+        raise NeedsWholeRead  # a header right at the cut: the blank row before it ended a chunk
     body, keep = grid.iloc[:end], ~empty[:end]
     if not keep.all():
         body = body[keep]
