@@ -209,7 +209,7 @@ def summary(ws: Any, read: FileRead, source: str) -> None:
               end=format_day(period[1], lang)) if period else "—"
     with st.container(horizontal=True, gap="large"):
         st.metric(tr("ui.upload.file.period"), span, width="content")
-        st.metric(tr("ui.upload.file.rows"), f"{len(parsed.observations):,}", width="content")
+        st.metric(tr("ui.upload.file.rows"), f"{parsed.row_count:,}", width="content")
         st.metric(tr("ui.upload.file.rejected_count"), f"{len(parsed.rejected):,}", width="content")
     if parsed.metrics:
         st.markdown(tr("ui.upload.file.metrics", metrics=join_list((metric_name(m, lang) for m in parsed.metrics), lang)))
@@ -302,8 +302,13 @@ def preview(ws: Any, read: FileRead) -> None:
     if parsed.observations.empty:
         st.info(tr("ui.upload.file.no_metrics"), icon=":material/info:")
         return
-    st.markdown(f"**{tr('ui.upload.preview.monthly')}**", help=tr("ui.upload.preview.monthly_help"))
-    st.dataframe(monthly_totals(parsed, lang, ws.currency), hide_index=True, width="stretch")
+    if parsed.spill is not None:
+        # A file read in chunks waits on disk: its months are totalled once stored, not here.
+        st.info(tr("ui.upload.preview.large", rows=f"{parsed.row_count:,}", shown=f"{len(parsed.observations):,}"),
+                icon=":material/info:")
+    else:
+        st.markdown(f"**{tr('ui.upload.preview.monthly')}**", help=tr("ui.upload.preview.monthly_help"))
+        st.dataframe(monthly_totals(parsed, lang, ws.currency), hide_index=True, width="stretch")
     st.markdown(f"**{tr('ui.upload.preview.rows')}**")
     st.dataframe(preview_frame(parsed, lang), hide_index=True, width="stretch")
 

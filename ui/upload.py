@@ -27,6 +27,7 @@ from core.importing import ColumnInfo, ParsedFile, get_source, source_keys
 from core.importing.columns import raw_columns
 from core.importing.limits import mb
 from core.importing.sandbox import read_file_isolated
+from core.importing.spill import upload_spill_dir
 from core.models import ImportBatch
 from core.store import (
     COLUMN_ROLES,
@@ -134,7 +135,8 @@ def _read_cached(digest: str, file_name: str, source: str, mapping: tuple[tuple[
     del digest  # part of the cache key only
     try:
         return read_file_isolated(_data, file_name, source=source, mapping=dict(mapping) or None,
-                                  max_bytes=MAX_UPLOAD_BYTES, today=today, granularity=granularity)
+                                  max_bytes=MAX_UPLOAD_BYTES, today=today, granularity=granularity,
+                                  spill_dir=upload_spill_dir())
     except KgiError as exc:
         return ReadFailure(exc.key, dict(exc.params))
 
@@ -368,6 +370,8 @@ def metric_name(key: str, lang: str) -> str:
 
 
 def period_of(parsed: ParsedFile) -> tuple[date, date] | None:
+    if parsed.spill is not None and parsed.spill.start and parsed.spill.end:
+        return parsed.spill.start, parsed.spill.end
     obs = parsed.observations
     if obs.empty:
         return None

@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shutil
+import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.errors import KgiError
+
 LABELS_FILE = "dimensions.npz"
+KEEP_SECONDS = 6 * 3600  # a read on the Upload page waits this long for its Import click
 
 
 @dataclass
@@ -41,15 +46,26 @@ class Spill:
 
     def frames(self) -> Iterator[pd.DataFrame]:
         """Each chunk as the reader's observation frame (date, metric, value, dimension,
-        granularity, source), with the file's granularity reading applied."""
+        granularity, source), with the file's granularity reading applied.
+
+        Raises ``KgiError("import.spill.gone")`` when the chunks were cleared away meanwhile
+        (a file read hours ago and left on the Upload page): reading it again brings them back.
+        """
         labels = self.dimension_labels()
         for name in self.chunks:
-            yield self._frame(Path(self.directory, name), labels)
+            try:
+                frame = self._frame(Path(self.directory, name), labels)
+            except FileNotFoundError:
+                raise KgiError("import.spill.gone") from None
+            yield frame
 
     def dimension_labels(self) -> list[str]:
         if self._labels is None:
-            with np.load(Path(self.directory, LABELS_FILE), allow_pickle=False) as stored:
-                self._labels = decode_labels(stored["blob"], stored["offsets"])
+            try:
+                with np.load(Path(self.directory, LABELS_FILE), allow_pickle=False) as stored:
+                    self._labels = decode_labels(stored["blob"], stored["offsets"])
+            except FileNotFoundError:
+                raise KgiError("import.spill.gone") from None
         return self._labels
 
     def _frame(self, path: Path, labels: list[str]) -> pd.DataFrame:
@@ -103,3 +119,21 @@ def decode_labels(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
     data = blob.tobytes()
     bounds = offsets.tolist()
     return [data[bounds[i]:bounds[i + 1]].decode("utf-8") for i in range(len(bounds) - 1)]
+
+
+def upload_spill_dir(root: Path | None = None, now: float | None = None) -> str:
+    """The directory the app's reads spill into (one per machine, under the temp directory),
+    with chunks older than :data:`KEEP_SECONDS` cleared away first.
+
+    ``kgi import`` spills into a directory of its own that goes with the command; the page
+    cannot know when a read is done with (the user may click Import an hour later), so its
+    spills live until they are this old.
+    """
+    root = root or Path(tempfile.gettempdir()) / "kgi-spill"
+    root.mkdir(mode=0o700, exist_ok=True)
+    limit = (time.time() if now is None else now) - KEEP_SECONDS
+    for entry in root.glob("stream-*"):
+        with contextlib.suppress(OSError):
+            if entry.stat().st_mtime < limit:
+                shutil.rmtree(entry)
+    return str(root)

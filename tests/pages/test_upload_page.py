@@ -291,3 +291,31 @@ def test_history_lists_period_and_source(make_app: MakeApp, app_engine: Engine, 
     text = page_text(_open(make_app, "zh-TW", ws_id))
     assert "2024-01-01 – 2024-02-01" in text  # compact in the table
     assert "自製試算表" in text  # the source in the user's language
+
+
+def _large_sheet(days: int = 700, campaigns: int = 60) -> bytes:
+    lines = ["Date,Campaign,Sessions,Orders"]
+    for day in range(days):
+        stamp = date.fromordinal(date(2023, 1, 1).toordinal() + day).isoformat()
+        lines += [f"{stamp},Campaign {c:02d},{(day * 7 + c) % 90 + 10},{c % 4}" for c in range(campaigns)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_large_file_is_read_in_parts_previewed_and_imported(make_app: MakeApp, app_engine: Engine, ws_id: int,
+                                                              lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file past the streaming size: its count and first rows are shown, its months after
+    import, and the import stores every row (read in a child, kept on disk meanwhile)."""
+    monkeypatch.setenv("KGI_STREAM_MIN_MB", "1")
+    data = _large_sheet()
+    assert len(data) > 1024 * 1024
+    at = _upload(_open(make_app, lang, ws_id), ("big.csv", data))
+    rows = 700 * 60 * 2
+    assert t("ui.upload.preview.large", lang, rows=f"{rows:,}", shown="2,000") in page_text(at)
+    assert {m.label: m.value for m in at.metric}[t("ui.upload.file.rows", lang)] == f"{rows:,}"
+    at.button(key="upl_import").click().run()
+    assert_clean(at)
+    assert "big.csv" in "\n".join(_texts(at.success))
+    sessions = actuals(app_engine, ws_id, "sessions", by="month")
+    expected = sum((day * 7 + c) % 90 + 10 for day in range(700) for c in range(60))
+    assert sum(p["value"] for p in sessions) == expected
