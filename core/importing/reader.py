@@ -151,8 +151,6 @@ def read_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
     today: dt.date | None = None,
     granularity: str = "auto",
-    spill_dir: str | None = None,
-    stream_min: int | None = None,
 ) -> ParsedFile:
     """Read one export.
 
@@ -173,13 +171,6 @@ def read_file(
     granularity
         ``"auto"`` to infer what each row stands for (a day, a week or a month: see
         ``core.importing.periods``), or the user's choice ``"day"``/``"week"``/``"month"``.
-    spill_dir
-        A directory the caller owns: a file too large to hold at once is read in chunks
-        whose observations are written there (``ParsedFile.spill``). Without it every file is
-        read whole.
-    stream_min
-        The size from which a file is read in chunks (default
-        ``core.importing.stream.stream_min_bytes()``).
 
     Raises
     ------
@@ -192,14 +183,6 @@ def read_file(
         raise KgiError("import.granularity.unknown", value=granularity, known=", ".join(GRANULARITY_CHOICES))
     mapping = dict(mapping or {})
     _check_mapping(mapping)
-    if spill_dir is not None:
-        from core.importing.stream import read_streamed
-
-        streamed = read_streamed(data, file_name, source=source, mapping=mapping, max_bytes=max_bytes,
-                                 today=today or dt.date.today(), granularity=granularity, spill_dir=spill_dir,
-                                 stream_min=stream_min)
-        if streamed is not None:
-            return streamed
     if isinstance(data, Path):
         from core.importing.limits import read_capped
 

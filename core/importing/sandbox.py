@@ -39,7 +39,8 @@ from typing import Any
 from core.errors import KgiError
 
 # Modules the forkserver imports once, so a forked child starts with them loaded.
-PRELOAD = ["core.importing.reader", "core.importing.tables", "core.backup", "pandas", "pyarrow"]
+PRELOAD = ["core.importing.reader", "core.importing.stream", "core.importing.tables", "core.backup", "pandas",
+           "pyarrow"]
 
 
 def _env_int(name: str, default: int) -> int:
@@ -281,10 +282,14 @@ def read_file_isolated(data: bytes | Path, file_name: str, **kwargs: Any) -> Any
 
 def _read_file(data: bytes | Path, file_name: str, **kwargs: Any) -> Any:
     from core.importing.reader import DEFAULT_MAX_BYTES, read_file
+    from core.importing.stream import read_export
 
     if isinstance(data, Path):
         check_path(data, kwargs.get("max_bytes", DEFAULT_MAX_BYTES))
     try:
+        if kwargs.get("spill_dir"):
+            return read_export(data, file_name, **kwargs)
+        kwargs.pop("stream_min", None)
         return read_file(data, file_name, **kwargs)
     except OSError as exc:  # the file went away or could not be read
         raise KgiError("store.cli.no_file", path=str(data) if isinstance(data, Path) else file_name,

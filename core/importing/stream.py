@@ -58,11 +58,13 @@ from core.importing.decode import (
 )
 from core.importing.guards import check_mixed_encoding
 from core.importing.limits import check_text_shape, check_workbook_zip, read_capped
-from core.importing.periods import infer
+from core.importing.periods import GRANULARITY_CHOICES, infer
 from core.importing.reader import (
+    DEFAULT_MAX_BYTES,
     MAX_DETAILED_REJECTIONS,
     Message,
     ParsedFile,
+    _check_mapping,
     _collector_paused,
     _combine,
     _Context,
@@ -73,7 +75,9 @@ from core.importing.reader import (
     checked_values,
     new_context,
     plan_tables,
+    read_file,
 )
+from core.importing.sources import source_keys
 from core.importing.spill import Spill, read_chunk, write_chunk, write_labels
 from core.importing.tables import (
     NeedsWholeRead,
@@ -110,6 +114,28 @@ def stream_min_bytes() -> int:
     except ValueError:
         value = 48
     return max(value, 1) * 1024 * 1024
+
+
+def read_export(data: bytes | Path, file_name: str, *, spill_dir: str, stream_min: int | None = None,
+                source: str = "auto", mapping: dict[str, str] | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                today: dt.date | None = None, granularity: str = "auto") -> ParsedFile:
+    """``reader.read_file``, with a file too large to hold at once read in chunks whose
+    observations wait in ``spill_dir`` (a directory the caller owns; ``ParsedFile.spill``).
+
+    ``stream_min``: the size from which a text file is read in chunks (default
+    :func:`stream_min_bytes`). The options are ``read_file``'s, checked by it the same way.
+    """
+    options = {"source": source, "mapping": mapping, "max_bytes": max_bytes, "today": today,
+               "granularity": granularity}
+    if (source == "auto" or source in source_keys()) and granularity in GRANULARITY_CHOICES:
+        checked = dict(mapping or {})
+        _check_mapping(checked)  # else read_file refuses the options as it always does
+        streamed = read_streamed(data, file_name, source=source, mapping=checked, max_bytes=max_bytes,
+                                 today=today or dt.date.today(), granularity=granularity, spill_dir=spill_dir,
+                                 stream_min=stream_min)
+        if streamed is not None:
+            return streamed
+    return read_file(data, file_name, **options)
 
 
 def read_streamed(data: bytes | Path, file_name: str, *, source: str, mapping: dict[str, str], max_bytes: int,

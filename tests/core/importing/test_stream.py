@@ -21,6 +21,7 @@ import pytest
 from core.errors import KgiError
 from core.importing import stream
 from core.importing.reader import read_file
+from core.importing.stream import read_export
 
 TODAY = dt.date(2025, 6, 30)
 NAMES = ["Brand", "春季檔期", 'Say "hi"', "Shoes, boots", "Line\nbreak", "Retargeting", "品牌關鍵字", "Zeta"]
@@ -118,7 +119,7 @@ def test_chunked_reads_match_whole_reads(seeds: range, tmp_path: Path, monkeypat
         data, name = make_csv(seed)
         monkeypatch.setattr(stream, "CHUNK_CHARS", random.Random(-seed).randint(150, 2500))
         whole = read_file(data, name, today=TODAY)
-        chunked = read_file(data, name, today=TODAY, spill_dir=str(tmp_path))
+        chunked = read_export(data, name, today=TODAY, spill_dir=str(tmp_path))
         if chunked.spill is None:
             assert chunked.meta.get("streamed") is None
             continue
@@ -182,7 +183,7 @@ def test_chunked_workbook_reads_match_whole_reads(seeds: range, tmp_path: Path,
         data = make_xlsx(seed)
         monkeypatch.setattr(stream, "CHUNK_ROWS", random.Random(-seed).randint(3, 60))
         whole = read_file(data, "report.xlsx", today=TODAY)
-        chunked = read_file(data, "report.xlsx", today=TODAY, spill_dir=str(tmp_path), stream_min=1)
+        chunked = read_export(data, "report.xlsx", today=TODAY, spill_dir=str(tmp_path), stream_min=1)
         if chunked.spill is None:
             continue
         streamed_files += 1
@@ -221,7 +222,7 @@ def test_files_that_change_shape_midway_are_read_whole(case: str, tmp_path: Path
         lines = [HEADER, *_daily(80), "2025-03-22,春季檔期,5,1"]
     encoding = "cp950" if case == "big5_after_ascii" else "utf-8"
     data = ("\n".join(lines) + "\n").encode(encoding)
-    chunked = read_file(data, "x.csv", today=TODAY, spill_dir=str(tmp_path))
+    chunked = read_export(data, "x.csv", today=TODAY, spill_dir=str(tmp_path))
     whole = read_file(data, "x.csv", today=TODAY)
     assert chunked.spill is None and not list(tmp_path.iterdir())
     pd.testing.assert_frame_equal(chunked.observations, whole.observations)
@@ -232,7 +233,7 @@ def test_an_unclosed_quote_in_a_late_chunk_is_named(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(stream, "MAX_PENDING_CHARS", 3_000)
     lines = [HEADER, *_daily(40), '2025-02-10,"Brand,5,1', *_daily(200, dt.date(2025, 2, 11))]
     with pytest.raises(KgiError) as caught:
-        read_file(("\n".join(lines) + "\n").encode(), "x.csv", today=TODAY, spill_dir=str(tmp_path))
+        read_export(("\n".join(lines) + "\n").encode(), "x.csv", today=TODAY, spill_dir=str(tmp_path))
     assert caught.value.key == "import.file.unclosed_quote"
     assert "line" in caught.value.message("en").lower()
     assert not list(tmp_path.iterdir())  # nothing left behind
@@ -243,7 +244,7 @@ def test_a_line_without_end_is_refused_without_holding_it(tmp_path: Path, monkey
     monkeypatch.setattr(stream, "MAX_PENDING_CHARS", 3_000)
     data = ("\n".join([HEADER, *_daily(40)]) + "\n" + "9" * 20_000).encode()
     with pytest.raises(KgiError) as caught:
-        read_file(data, "x.csv", today=TODAY, spill_dir=str(tmp_path))
+        read_export(data, "x.csv", today=TODAY, spill_dir=str(tmp_path))
     assert caught.value.key == "import.file.line_too_long"
 
 
@@ -252,7 +253,7 @@ def test_months_read_from_all_chunks(tmp_path: Path) -> None:
     """Month totals dated the 1st: the reading is decided on every chunk's dates."""
     lines = ["Date,Revenue", *[f"{2020 + m // 12}-{m % 12 + 1:02d}-01,{m * 100}" for m in range(60)]]
     data = ("\n".join(lines) + "\n").encode()
-    chunked = read_file(data, "months.csv", today=TODAY, spill_dir=str(tmp_path))
+    chunked = read_export(data, "months.csv", today=TODAY, spill_dir=str(tmp_path))
     assert chunked.spill is not None and len(chunked.spill.chunks) > 1
     assert chunked.meta["granularity"] == "month" == read_file(data, "months.csv", today=TODAY).meta["granularity"]
     assert set(pd.concat(chunked.spill.frames())["granularity"].astype(str)) == {"month"}
