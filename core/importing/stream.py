@@ -96,7 +96,7 @@ CHUNK_CHARS = 6_000_000  # about 100,000 records of a typical daily export
 PIECE_BYTES = 4 * 1024 * 1024  # bytes decoded at a time
 SNIFF_BYTES = 4 * 1024 * 1024  # bytes the encoding is chosen on
 MAX_PENDING_CHARS = 64_000_000  # text without a usable record boundary: a runaway line or quote
-CHUNK_ROWS = 100_000  # workbook rows read at a time
+CHUNK_ROWS = 50_000  # workbook rows read at a time
 SMALL_SHEET_XML = 8 * 1024 * 1024  # beside the large sheet, a workbook's other sheets are this small
 SAMPLE_ROWS = 2_000  # observations kept in memory for the preview
 DAY_SHIFT = 40  # a (date, dimension) key: day number << 40 | dimension id
@@ -315,6 +315,7 @@ def _read_text(fh: BinaryIO, size: int, file_name: str, source: str, mapping: di
     state = _StreamState(directory, chosen)
     ctx.stream = state
     state.add(ctx, checked_values(ctx, _parse(ctx, plan)))
+    plan = _without_rows(plan)
     rows_before = head_rows
     for piece in chunks:
         check_text_shape(piece, delimiter, file_name)
@@ -391,7 +392,8 @@ def _read_workbook(data: bytes | Path, file_name: str, source: str, mapping: dic
         state = _StreamState(directory, chosen)
         ctx.stream = state
         state.add(ctx, checked_values(ctx, _parse(ctx, plan)))
-        del head, sheets, decoded, head_rows, first
+        plan = _without_rows(plan)
+        del head, sheets, decoded, head_rows, first, tables
         for chunk in chunks:
             put_error_cells(chunk.rows, chunk.first_row, cell_errors)
             table = continuation_table(rows_grid(chunk.rows), plan.table, chunk.first_row + 1)
@@ -416,6 +418,8 @@ def _small_sheets(blob: bytes, names: list[str], large: str, file_name: str,
     read does), the large one as an empty placeholder its first chunk replaces."""
     from python_calamine import CalamineWorkbook
 
+    if names == [large]:
+        return [(large, [])]  # no other sheet: no second copy of the workbook in calamine
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(blob))
     except Exception:  # calamine raises several types
@@ -432,6 +436,16 @@ def _small_sheets(blob: bytes, names: list[str], large: str, file_name: str,
         put_error_cells(rows, 0, errors.get(paths[name], {}))
         out.append((name, rows))
     return out
+
+
+def _without_rows(plan: _Plan) -> _Plan:
+    """The plan with its table's header only: the first chunk's rows are read, and the later
+    chunks need nothing of them (kept, they would double the memory a chunk costs)."""
+    table = plan.table
+    empty = RawTable(headers=list(table.headers), raw_headers=list(table.raw_headers), data=table.data.iloc[:0],
+                     row_numbers=table.row_numbers[:0], extra=table.extra.iloc[:0], meta=dict(table.meta),
+                     sheet=table.sheet, workbook=table.workbook, score=table.score)
+    return dataclasses.replace(plan, table=empty)
 
 
 def _runs_to_end(table: RawTable, grid: pd.DataFrame) -> bool:
