@@ -8,7 +8,9 @@ progress, the dashboard, the review, ``kgi actuals`` and the workbooks (SPEC §3
    the owner's books and by GA4 is one revenue measured three times, so exactly one family —
    the *source of record* — counts. Inside a family, different platforms are disjoint parts
    and add up (Meta + Google Ads spend; Shopify + Shopee orders); two exports of one platform
-   are alternatives and only the first with data counts.
+   are alternatives: each month counts the first of them (in preference order) that covers
+   it, so an orders export for the spring and a sales report for the summer give the half
+   year, and a month both cover is counted once.
 2. **One row per covered stretch of time** (:func:`drop_overlaps`). Within one source, a
    total row and its breakdown rows (a GA4 daily total and the same days by channel) are one
    measurement: the total counts. A month total covers its whole month, so daily or weekly
@@ -154,11 +156,51 @@ class SourceChoice:
         }
 
 
-def _measurement(family: Family, available: set[str]) -> Measurement | None:
-    """Per platform, the first of its exports with data; ``None`` when the family has none."""
-    picked = [next((s for s in platform if s in available), None) for platform in family.platforms]
-    sources = tuple(s for s in picked if s is not None)
-    return Measurement(family.key, sources) if sources else None
+def _measurement(family: Family, available: set[str],
+                 months: Mapping[str, set[str]] | None = None) -> Measurement | None:
+    """Per platform, the first of its exports with data, and — when the months each covers
+    are known — every later export that covers months the earlier ones do not (each month
+    counts one export: see :func:`one_export_a_month`); ``None`` when the family has none."""
+    sources: list[str] = []
+    for platform in family.platforms:
+        present = [s for s in platform if s in available]
+        if not present:
+            continue
+        sources.append(present[0])
+        seen = set((months or {}).get(present[0], ()))
+        for later in present[1:] if months else ():
+            extra = set(months.get(later, ())) - seen
+            if extra:
+                sources.append(later)
+                seen |= extra
+    return Measurement(family.key, tuple(sources)) if sources else None
+
+
+def one_export_a_month(rows: pd.DataFrame, sources: Sequence[str], months: Mapping[str, set[str]]) -> pd.DataFrame:
+    """``rows`` with, for each platform, every month taken from one export only: the first of
+    the platform's exports (its preference order) that covers that month.
+
+    Shopify's orders export for January to March and its sales report for March to June are
+    one measurement of the shop's revenue: March counts the orders export, April to June the
+    report, and no month adds the two.
+    """
+    drop = np.zeros(len(rows), dtype=bool)
+    by_platform: dict[tuple[str, ...], list[str]] = {}
+    for source in sources:
+        by_platform.setdefault(platform_of(source), []).append(source)
+    month_of: np.ndarray | None = None
+    for platform, present in by_platform.items():
+        ordered = [s for s in platform if s in present]
+        if len(ordered) < 2:
+            continue
+        if month_of is None:
+            month_of = pd.to_datetime(rows["date"]).to_numpy(dtype="datetime64[M]")
+        seen = set(months.get(ordered[0], ()))
+        for later in ordered[1:]:
+            taken = np.array(sorted(seen), dtype="datetime64[M]")
+            drop |= (rows["source"] == later).to_numpy() & np.isin(month_of, taken)
+            seen |= set(months.get(later, ()))
+    return rows.loc[~drop] if drop.any() else rows
 
 
 def resolve_sources(
@@ -202,7 +244,7 @@ def resolve_sources(
     have = {s for s in available if s}
     order = family_order(metric, business_type)
     extra = sorted({family_of(s) for s in have} - set(order))
-    candidates = [m for f in (*order, *extra) if (m := _measurement(_family(f), have)) is not None]
+    candidates = [m for f in (*order, *extra) if (m := _measurement(_family(f), have, months)) is not None]
     if months:
         def covered(m: Measurement) -> int:
             return len(set().union(*(months.get(s, set()) for s in m.sources)))
@@ -215,7 +257,7 @@ def resolve_sources(
         others = tuple(m for m in candidates if m.family not in counted)
         return SourceChoice(Measurement("+".join(sorted(counted)), named), others, "goal")
     if chosen_family and chosen_family != AUTO:
-        record = _measurement(_family(chosen_family), have) or Measurement(chosen_family, ())
+        record = _measurement(_family(chosen_family), have, months) or Measurement(chosen_family, ())
         others = tuple(m for m in candidates if m.family != chosen_family)
         return SourceChoice(record, others, "workspace")
     if not candidates:
@@ -286,7 +328,10 @@ def choose(
     )
     if rows.empty:
         return rows, choice
-    return rows.loc[rows["source"].isin(choice.sources)], choice
+    cut = rows.loc[rows["source"].isin(choice.sources)]
+    if choice.chosen_by != "goal":  # sources a goal names count as named
+        cut = one_export_a_month(cut, choice.sources, available)
+    return cut, choice
 
 
 def _pooled_parts(

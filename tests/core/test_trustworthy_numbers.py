@@ -304,3 +304,27 @@ def test_a_rate_whose_parts_come_from_two_tools_uses_each_parts_source_of_record
     assert kpi.actual_to_date == pytest.approx((300 + 500) / 2000)  # February and March
     assert kpi.sources == ["mailchimp", "shopify_orders"]
     assert kpi.unmatched_months == 1  # January has email revenue but no shop revenue
+
+
+def test_two_exports_of_one_platform_each_count_the_months_only_they_cover(engine, shop) -> None:
+    """Shopify's orders export for January to March, its sales report for March to June: the
+    half year is both, month by month, and March (in both) is counted once, from the orders."""
+    put(engine, shop, "shopify_orders", months("revenue", [100.0, 110.0, 120.0]), granularity="month",
+        name="orders.csv")
+    put(engine, shop, "shopify_analytics", [(f"2024-{m:02d}-01", "revenue", v) for m, v in
+                                            ((3, 999.0), (4, 130.0), (5, 140.0), (6, 150.0))],
+        granularity="month", name="sales.csv")
+    assert store.actuals(engine, shop, "revenue") == [
+        {"period": f"2024-{m:02d}", "value": v}
+        for m, v in ((1, 100.0), (2, 110.0), (3, 120.0), (4, 130.0), (5, 140.0), (6, 150.0))
+    ]
+    set_plan(engine, shop, kgi=("revenue", "level", 2_000.0))
+    kgi = workspace_progress(engine, shop, lang="en").kgi
+    assert kgi.actual_to_date == pytest.approx(750.0)
+    assert not kgi.alternatives  # one measurement (the shop's), not two to choose from
+
+
+def test_a_later_export_covering_nothing_new_adds_nothing(engine, shop) -> None:
+    put(engine, shop, "shopify_orders", months("revenue", [100.0, 110.0]), granularity="month", name="orders.csv")
+    put(engine, shop, "shopify_analytics", months("revenue", [900.0]), granularity="month", name="sales.csv")
+    assert sum(p["value"] for p in store.actuals(engine, shop, "revenue")) == 210.0
