@@ -155,3 +155,26 @@ def test_a_large_file_goes_through_the_reading_child_in_chunks(engine: Engine, t
     other = _ws(engine, "Whole")
     store.import_file(engine, other, path.read_bytes(), path.name, today=dt.date(2026, 1, 31))
     assert live(engine, ws) == live(engine, other)
+
+
+def test_a_file_larger_than_the_reading_limit_allows_whole_is_imported_in_chunks(
+        sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """54 MB of CSV (1.95 million rows): read whole it needs about 730 MB in the reading child
+    and is refused under a 900 MB address-space limit; read in chunks it stays near 350 MB."""
+    if not sandbox.isolation_enabled():
+        pytest.skip("needs the reading child")
+    path = tmp_path / "narrow.csv"
+    with path.open("w") as fh:
+        fh.write("Date,Campaign,Sessions\n")
+        for d in range(1500):
+            day = (dt.date(2021, 1, 1) + dt.timedelta(days=d)).isoformat()
+            fh.write("".join(f"{day},Campaign {c:04d},{(d * 31 + c) % 997}\n" for c in range(1300)))
+    monkeypatch.setenv("KGI_READ_MEMORY_MB", "900")
+    monkeypatch.setenv("KGI_STREAM_MIN_MB", "16")
+    ws = _ws(sqlite_engine, "Shop")
+    result = store.import_file(sqlite_engine, ws, path, path.name, today=dt.date(2026, 11, 30))
+    assert result.status == "imported", result.errors
+    assert result.rows == 1500 * 1300
+    assert sandbox.last_read.peak_mb < 600
+    expected = sum((d * 31 + c) % 997 for d in range(1500) for c in range(1300))
+    assert sum(p["value"] for p in store.actuals(sqlite_engine, ws, "sessions")) == expected
