@@ -40,6 +40,7 @@ _PG_UP = _postgres_available()
 def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test touches the user's real database: the default SQLite file lives in a temp dir."""
     monkeypatch.setenv("KGI_DATA_DIR", str(tmp_path_factory.mktemp("kgi-data")))
+    monkeypatch.setenv("KGI_SPILL_DIR", str(tmp_path_factory.mktemp("kgi-spill")))
     monkeypatch.delenv("KGI_DATABASE_URL", raising=False)
 
 

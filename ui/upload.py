@@ -27,7 +27,7 @@ from core.importing import ColumnInfo, ParsedFile, get_source, source_keys
 from core.importing.columns import raw_columns
 from core.importing.limits import mb
 from core.importing.sandbox import read_file_isolated
-from core.importing.spill import upload_spill_dir
+from core.importing.spill import is_present, upload_spill_dir
 from core.models import ImportBatch
 from core.store import (
     COLUMN_ROLES,
@@ -143,8 +143,13 @@ def _read_cached(digest: str, file_name: str, source: str, mapping: tuple[tuple[
 
 def _read(blob: UploadedBlob, source: str, mapping: dict[str, str],
           granularity: str = "auto") -> ParsedFile | ReadFailure:
-    return _read_cached(blob.digest, blob.name, source, tuple(sorted(mapping.items())), date.today(),
-                        blob.data, granularity)
+    args = (blob.digest, blob.name, source, tuple(sorted(mapping.items())), date.today(), blob.data, granularity)
+    result = _read_cached(*args)
+    if isinstance(result, ParsedFile) and result.spill is not None and not is_present(result.spill):
+        # A large file's chunks were cleared while its read sat in the cache: read it again.
+        _read_cached.clear()
+        result = _read_cached(*args)
+    return result
 
 
 def read_upload(engine: Engine, workspace_id: int, blob: UploadedBlob, source: str,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import shutil
 import tempfile
 import time
@@ -121,19 +122,46 @@ def decode_labels(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
     return [data[bounds[i]:bounds[i + 1]].decode("utf-8") for i in range(len(bounds) - 1)]
 
 
-def upload_spill_dir(root: Path | None = None, now: float | None = None) -> str:
-    """The directory the app's reads spill into (one per machine, under the temp directory),
-    with chunks older than :data:`KEEP_SECONDS` cleared away first.
+MAX_KEPT_BYTES = 4 * 1024**3  # all the page's spills together; the oldest go first beyond it
+
+
+def upload_spill_dir(root: Path | None = None, now: float | None = None, max_bytes: int = MAX_KEPT_BYTES) -> str:
+    """The directory the app's reads spill into (``KGI_SPILL_DIR``, else one per machine
+    under the temp directory),
+    with spills not used for :data:`KEEP_SECONDS` cleared away first, and the oldest ones
+    beyond ``max_bytes`` altogether.
 
     ``kgi import`` spills into a directory of its own that goes with the command; the page
-    cannot know when a read is done with (the user may click Import an hour later), so its
-    spills live until they are this old.
+    cannot know when a read is done with (the user may click Import an hour later, or read
+    the file again with another mapping), so its spills live until they are this old or this
+    many. A spill cleared too early only asks for the file again (``import.spill.gone``).
     """
-    root = root or Path(tempfile.gettempdir()) / "kgi-spill"
+    root = root or Path(os.environ.get("KGI_SPILL_DIR") or Path(tempfile.gettempdir()) / "kgi-spill")
     root.mkdir(mode=0o700, exist_ok=True)
     limit = (time.time() if now is None else now) - KEEP_SECONDS
+    kept: list[tuple[float, int, Path]] = []
     for entry in root.glob("stream-*"):
         with contextlib.suppress(OSError):
-            if entry.stat().st_mtime < limit:
+            used = entry.stat().st_mtime
+            if used < limit:
                 shutil.rmtree(entry)
+            else:
+                kept.append((used, sum(f.stat().st_size for f in entry.iterdir()), entry))
+    total = sum(size for _, size, _ in kept)
+    for _, size, entry in sorted(kept, key=lambda item: item[0]):
+        if total <= max_bytes:
+            break
+        shutil.rmtree(entry, ignore_errors=True)
+        total -= size
     return str(root)
+
+
+def is_present(spill: Spill) -> bool:
+    """Whether a spill's chunks are still there (and marks them as just used, so the
+    clearing in :func:`upload_spill_dir` keeps them)."""
+    directory = Path(spill.directory)
+    try:
+        os.utime(directory)  # never creates it (Path.touch would make a file)
+    except OSError:
+        return False
+    return all(Path(directory, name).exists() for name in spill.chunks)
