@@ -119,7 +119,7 @@ def check_workbook_zip(archive: zipfile.ZipFile, file_name: str,
                        limit=MAX_SHEETS)
     found = {}
     for info in sheets:
-        extent = _check_sheet_extent(archive, info, file_name)
+        extent = _check_sheet_extent(archive, info, file_name, want_formulas=formulas is not None)
         found[info.filename] = extent.errors
         if formulas is not None and extent.formulas:
             formulas.add(info.filename)
@@ -136,7 +136,8 @@ def _declared_sheet_count(archive: zipfile.ZipFile) -> int:
     return len(_SHEET_ENTRY.findall(archive.read(info)))
 
 
-def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str) -> _Extent:
+def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str,
+                        want_formulas: bool = False) -> _Extent:
     """Stream one sheet's XML: its last row, its widest column and how many cells it holds.
 
     Rows are scanned through their ``<row r=..>`` tags (one per row, cheap); columns only
@@ -145,6 +146,7 @@ def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file_na
     can claim a huge range for a small sheet or hide a far cell.
     """
     extent = _Extent()
+    extent.want_formulas = want_formulas
     tail = b""
     try:
         with archive.open(info) as stream:
@@ -176,10 +178,12 @@ class _Extent:
         self.far_col_ref = ""
         self.errors: dict[tuple[int, int], str] = {}  # (0-based row, column) → error text
         self.formulas = False
+        self.want_formulas = False
 
     def scan(self, scan: bytes) -> None:
         self.cells += scan.count(b"<c ") + scan.count(b":c ")
-        self.formulas = self.formulas or bool(_FORMULA.search(scan))
+        if self.want_formulas and not self.formulas and (b"<f" in scan or b":f" in scan):
+            self.formulas = bool(_FORMULA.search(scan))  # the regex only where a byte search hit
         if b't="e"' in scan and len(self.errors) < MAX_ERROR_CELLS:
             for match in _ERROR_CELL.finditer(scan):
                 ref = _REF_ATTR.search(match.group(1))
