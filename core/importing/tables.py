@@ -402,15 +402,7 @@ def _make_table(
     if not keep.all():
         body = body[keep]
     row_numbers = np.arange(start + 1, end + 1)[keep]
-    data = body.iloc[:, :width]  # copy-on-write: a view until someone writes to it
-    data.columns = range(width)
-    extra = pd.Series("", index=body.index, dtype=object)
-    if grid.shape[1] > width:
-        rest = body.iloc[:, width:]
-        filled = ~_empty_mask(rest)
-        if filled.any():
-            joined = rest[filled].map(lambda v: "" if _blank_cell(v) else str(v).strip())
-            extra[filled] = joined.agg(" ".join, axis=1).str.strip().to_numpy()
+    data, extra = _data_and_extra(body, width)
     table = RawTable(
         headers=unique_headers(raw_headers),
         raw_headers=raw_headers,
@@ -455,20 +447,27 @@ def continuation_table(grid: pd.DataFrame, head: RawTable, first_row: int) -> Ra
     body, keep = grid.iloc[:end], ~empty[:end]
     if not keep.all():
         body = body[keep]
-    data = body.iloc[:, :width]
-    data.columns = range(width)
-    extra = pd.Series("", index=body.index, dtype=object)
-    if grid.shape[1] > width:
-        rest = body.iloc[:, width:]
-        filled = ~_empty_mask(rest)
-        if filled.any():
-            joined = rest[filled].map(lambda v: "" if _blank_cell(v) else str(v).strip())
-            extra[filled] = joined.agg(" ".join, axis=1).str.strip().to_numpy()
+    data, extra = _data_and_extra(body, width)
     return RawTable(
         headers=list(head.headers), raw_headers=list(head.raw_headers), data=data.reset_index(drop=True),
         row_numbers=np.arange(first_row, first_row + end)[keep], extra=extra.reset_index(drop=True),
         meta=dict(head.meta), sheet=head.sheet, workbook=head.workbook, score=head.score,
     )
+
+
+def _data_and_extra(body: pd.DataFrame, width: int) -> tuple[pd.DataFrame, pd.Series]:
+    """A table's rows: its ``width`` columns, and the text of any cells beyond them (a ragged
+    row), "" where there is none."""
+    data = body.iloc[:, :width]  # copy-on-write: a view until someone writes to it
+    data.columns = range(width)
+    extra = pd.Series("", index=body.index, dtype=object)
+    if body.shape[1] > width:
+        rest = body.iloc[:, width:]
+        filled = ~_empty_mask(rest)
+        if filled.any():
+            joined = rest[filled].map(lambda v: "" if _blank_cell(v) else str(v).strip())
+            extra[filled] = joined.agg(" ".join, axis=1).str.strip().to_numpy()
+    return data, extra
 
 
 def unique_headers(raw: list[str]) -> list[str]:

@@ -22,6 +22,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from core.errors import KgiError
+from core.importing.decode import column_letter
 from core.importing.xlsx_stream import NotStreamable, RowChunk, sheet_row_chunks, sheet_xml_size
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -161,13 +162,7 @@ def shared_strings_xml(strings: list[str]) -> str:
             f'uniqueCount="{len(strings)}">{"".join(items)}</sst>')
 
 
-def col_letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+col_letters = column_letter
 
 
 def random_cell(rnd: random.Random, p: str, n_strings: int, n_styles: int) -> str | None:
