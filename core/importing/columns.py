@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from core.errors import KgiError
 from core.importing.decode import decode
-from core.importing.reader import ColumnInfo
+from core.importing.parsed import ColumnInfo
 from core.importing.sandbox import run_isolated
 from core.importing.sources import get_source, norm, resolve_column
 from core.importing.tables import find_tables

@@ -8,11 +8,19 @@ import numpy as np
 import pandas as pd
 
 from core.catalog import load_catalog
+from core.importing.parsed import OBSERVATION_COLUMNS
+from core.importing.rows import (
+    _empty_observations,
+    drop_totals,
+    melt,
+    metric_of_label,
+    parse_date_column,
+)
 from core.importing.sources import norm
 from core.importing.values import parse_numbers
 
 if TYPE_CHECKING:
-    from core.importing.reader import _Context, _Plan
+    from core.importing.planning import _Context, _Plan
 
 
 def _column(plan: _Plan, name: str | None):
@@ -30,12 +38,6 @@ def parse_shopify_orders(ctx: _Context, plan: _Plan) -> pd.DataFrame:
     out (counted in a warning). The date is the order's ``Created at`` day as printed (the
     store's time zone).
     """
-    from core.importing.reader import (
-        MAX_DIMENSION_LENGTH,  # noqa: F401  (kept for symmetry with wide tables)
-        drop_totals,
-        melt,
-        parse_date_column,
-    )
 
     extra = ctx.source.extra
     table = plan.table
@@ -115,13 +117,6 @@ def parse_long(ctx: _Context, plan: _Plan) -> pd.DataFrame:
     synonym. Percent metrics are fractions; a value written with ``%`` is divided by 100, and
     a metric whose bare values exceed 1 is read as percent units (with a warning).
     """
-    from core.importing.reader import (
-        OBSERVATION_COLUMNS,
-        _empty_observations,
-        drop_totals,
-        metric_of_label,
-        parse_date_column,
-    )
 
     table = plan.table
     extra = ctx.source.extra

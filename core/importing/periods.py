@@ -25,7 +25,7 @@ import pandas as pd
 from core.errors import KgiError
 
 if TYPE_CHECKING:
-    from core.importing.reader import ParsedFile
+    from core.importing.parsed import ParsedFile
     from core.importing.tables import RawTable
 
 GRANULARITY_CHOICES = ("auto", "day", "week", "month")
@@ -87,7 +87,7 @@ def settle_granularity(parsed: ParsedFile, requested: str = "auto") -> ParsedFil
     meta["granularity"] = reading
     meta["granularity_basis"] = basis
     if note:
-        from core.importing.reader import Message
+        from core.importing.parsed import Message
 
         meta["granularity_note"] = note
         parsed.warnings.append(Message(note))  # the CLI and the import result say it too

@@ -58,25 +58,19 @@ from core.importing.decode import (
 )
 from core.importing.guards import check_mixed_encoding
 from core.importing.limits import check_text_shape, check_workbook_zip, read_capped
+from core.importing.parsed import DEFAULT_MAX_BYTES, MAX_DETAILED_REJECTIONS, Message, ParsedFile
 from core.importing.periods import GRANULARITY_CHOICES, infer
+from core.importing.planning import _Context, _Plan
 from core.importing.reader import (
-    DEFAULT_MAX_BYTES,
-    MAX_DETAILED_REJECTIONS,
-    Message,
-    ParsedFile,
     _check_mapping,
     _collector_paused,
-    _combine,
-    _Context,
     _parse,
     _parsed_file,
-    _Plan,
-    _sum_groups,
-    checked_values,
     new_context,
     plan_tables,
     read_file,
 )
+from core.importing.rows import _combine, _sum_groups, checked_values
 from core.importing.sources import source_keys
 from core.importing.spill import Spill, read_chunk, write_chunk, write_labels
 from core.importing.tables import (

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from core.importing.decode import Decoded
-    from core.importing.reader import _Context, _Plan
+    from core.importing.planning import _Context, _Plan
     from core.importing.tables import RawTable
 
 # layout name → "module:function"; the module is imported only when a file needs it.

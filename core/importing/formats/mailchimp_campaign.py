@@ -32,12 +32,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from core.errors import KgiError
+from core.importing.parsed import ColumnInfo
 from core.importing.sources import get_source, norm
 from core.importing.values import parse_dates, parse_numbers
 
 if TYPE_CHECKING:
     from core.importing.decode import Decoded
-    from core.importing.reader import _Context
+    from core.importing.planning import _Context
 
 KEY = "mailchimp_campaign"
 HEAD_ROWS = 80  # the block sits at the top; the clicks-by-URL table below is not read
@@ -161,7 +162,6 @@ def _block(rows: list[list[str]], cut_row: int | None = None) -> _Block | None:
 
 
 def _observations(ctx: _Context, block: _Block) -> pd.DataFrame:
-    from core.importing.reader import ColumnInfo
 
     if block.cut:
         ctx.warn("import.fmt.mailchimp_campaign_cut_off", label=block.cut)

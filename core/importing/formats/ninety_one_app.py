@@ -26,7 +26,7 @@ from core.importing.formats.orders import parse_orders as _parse_orders
 if TYPE_CHECKING:
     import pandas as pd
 
-    from core.importing.reader import _Context, _Plan
+    from core.importing.planning import _Context, _Plan
 
 COLUMNS = OrderColumns(
     order_id=("主單編號", "主單號", "訂單編號", "order number", "order id"),

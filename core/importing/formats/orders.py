@@ -25,11 +25,12 @@ import numpy as np
 import pandas as pd
 
 from core.errors import KgiError
+from core.importing.rows import drop_totals, melt, parse_date_column
 from core.importing.sources import norm, split_currency
 from core.importing.values import parse_numbers
 
 if TYPE_CHECKING:
-    from core.importing.reader import _Column, _Context, _Plan
+    from core.importing.planning import _Column, _Context, _Plan
 
 State = Literal["ok", "cancelled", "returned", "return_pending"]
 Classifier = Callable[[dict[str, str]], State]
@@ -97,7 +98,6 @@ def text_cells(plan: _Plan, col: _Column | None) -> pd.Series:
 def parse_orders(ctx: _Context, plan: _Plan, columns: OrderColumns, classify: Classifier) -> pd.DataFrame:
     """Daily ``orders`` and ``revenue`` from an order export (see the module docstring)."""
     from core.importing.layouts import _first_rows_plan
-    from core.importing.reader import drop_totals, melt, parse_date_column
 
     table = plan.table
     id_col = chosen_column(plan, "orders", columns.order_id)

@@ -22,7 +22,7 @@ from core.importing.formats.orders import parse_orders as _parse_orders
 if TYPE_CHECKING:
     import pandas as pd
 
-    from core.importing.reader import _Context, _Plan
+    from core.importing.planning import _Context, _Plan
 
 COLUMNS = OrderColumns(
     order_id=("訂單編號", "order id", "order sn"),

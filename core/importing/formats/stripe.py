@@ -35,11 +35,12 @@ from core.importing.formats.orders import (
     text_cells,
     warn_unused_mapping,
 )
+from core.importing.rows import drop_totals, melt, parse_date_column
 from core.importing.sources import norm
 from core.importing.values import parse_dates, parse_numbers
 
 if TYPE_CHECKING:
-    from core.importing.reader import _Column, _Context, _Plan
+    from core.importing.planning import _Column, _Context, _Plan
 
 # --- payments --------------------------------------------------------------------------------
 
@@ -48,7 +49,6 @@ _FAILED = ("failed", "canceled", "cancelled", "requires_payment_method", "requir
 
 
 def parse_payments(ctx: _Context, plan: _Plan) -> pd.DataFrame:
-    from core.importing.reader import drop_totals, melt, parse_date_column
 
     amount_col = chosen_column(plan, "revenue", ("converted amount", "amount"))
     warn_unused_mapping(ctx, plan, ("revenue",))
@@ -121,7 +121,6 @@ _ENDED = ("canceled", "cancelled", "ended")
 
 
 def parse_subscriptions(ctx: _Context, plan: _Plan) -> pd.DataFrame:
-    from core.importing.reader import drop_totals, melt, parse_date_column
 
     table = plan.table
     customer_col = chosen_column(plan, "new_customers", ("customer id", "customer"))
