@@ -237,7 +237,10 @@ class _Coded:
         return self.uniques[self.codes[start:stop]].tolist()
 
     def present(self) -> list[str]:
-        return self.uniques[np.unique(self.codes)].tolist()
+        """The distinct values the rows hold, sorted (a count per code: linear, no sort)."""
+        if not len(self.codes):
+            return []
+        return self.uniques[np.flatnonzero(np.bincount(self.codes, minlength=len(self.uniques)))].tolist()
 
 
 @dataclass

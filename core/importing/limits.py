@@ -179,9 +179,16 @@ class _Extent:
         self.errors: dict[tuple[int, int], str] = {}  # (0-based row, column) → error text
         self.formulas = False
         self.want_formulas = False
+        self.prefixed = False  # the sheet writes its tags with a namespace prefix (<x:row>)
 
     def scan(self, scan: bytes) -> None:
-        self.cells += scan.count(b"<c ") + scan.count(b":c ")
+        prefixed_here = b":row " in scan
+        self.prefixed = self.prefixed or prefixed_here
+        if self.cells < MAX_SPAN_CELLS // SPARSE_FACTOR:
+            # Counted only while the sparse check below could still refuse the sheet: past
+            # this many cells no allowed span is sparse enough; prefixed cells (<x:c >) are
+            # looked for only in a sheet that uses prefixes.
+            self.cells += scan.count(b"<c ") + (scan.count(b":c ") if self.prefixed else 0)
         if self.want_formulas and not self.formulas and (b"<f" in scan or b":f" in scan):
             self.formulas = bool(_FORMULA.search(scan))  # the regex only where a byte search hit
         if b't="e"' in scan and len(self.errors) < MAX_ERROR_CELLS:
@@ -191,7 +198,7 @@ class _Extent:
                 if ref and value:
                     key = (int(ref.group(2)) - 1, column_number(ref.group(1).decode("ascii")) - 1)
                     self.errors[key] = value.group(1).decode("utf-8", "replace")[:40]
-        if b":row " in scan or not self._rows_in_order(scan):
+        if prefixed_here or not self._rows_in_order(scan):
             self._rows_one_by_one(scan)
         self._columns(scan)
 
