@@ -299,7 +299,7 @@ def preview(ws: Any, read: FileRead) -> None:
     lang = state.lang()
     parsed = read.parsed
     assert parsed is not None
-    if parsed.observations.empty:
+    if not parsed.row_count:
         st.info(tr("ui.upload.file.no_metrics"), icon=":material/info:")
         return
     if parsed.spill is not None:

@@ -121,7 +121,7 @@ class FileRead:
 
     @property
     def ok(self) -> bool:
-        return self.parsed is not None and len(self.parsed.observations) > 0
+        return self.parsed is not None and self.parsed.row_count > 0
 
 
 # -- reading --------------------------------------------------------------------------------

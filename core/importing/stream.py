@@ -563,7 +563,8 @@ class _StreamState:
                 first, last = first.astype("datetime64[M]"), last.astype("datetime64[M]")
             spill.start, spill.end = first.astype("datetime64[D]").item(), last.astype("datetime64[D]").item()
             ctx.meta["period_first"], ctx.meta["period_last"] = spill.start.isoformat(), spill.end.isoformat()
-            sample = next(spill.frames()).head(SAMPLE_ROWS)
+            # The first rows as stored (a chunk combining repeated keys may have emptied one).
+            sample = next((f for f in spill.frames() if len(f)), self.sample).head(SAMPLE_ROWS)
         else:
             sample = self.sample if self.sample is not None else pd.DataFrame()
         if ctx.rejected_total > len(ctx.rejected):

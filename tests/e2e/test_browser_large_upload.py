@@ -102,6 +102,11 @@ def test_a_large_export_is_read_in_parts_and_imported(server: tuple[str, Path], 
         zh = t("ui.upload.preview.large", "zh-TW", rows=f"{rows:,}", shown="2,000")
         expect(page.get_by_text(zh[:20]).first).to_be_visible()
         shot(page, "large-upload-02-preview-zh")
+        size = page.viewport_size
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: the note wraps, nothing scrolls sideways
+        shot(page, "large-upload-02-preview-zh-390")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        page.set_viewport_size(size)
         page.get_by_role("button", name=t("ui.upload.import.button", "zh-TW", count=1)).click()
         expect(page.locator('[data-testid="stAlertContentSuccess"]').first).to_be_visible(timeout=120_000)
         no_traceback(page)

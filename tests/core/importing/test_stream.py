@@ -257,3 +257,57 @@ def test_months_read_from_all_chunks(tmp_path: Path) -> None:
     assert chunked.spill is not None and len(chunked.spill.chunks) > 1
     assert chunked.meta["granularity"] == "month" == read_file(data, "months.csv", today=TODAY).meta["granularity"]
     assert set(pd.concat(chunked.spill.frames())["granularity"].astype(str)) == {"month"}
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_first_chunk_whose_rows_all_come_again_still_previews(tmp_path: Path) -> None:
+    """Rows that add up (Instagram posts per day and type): every key of the first chunk comes
+    again at the end, so the combining moves all its rows; the preview still shows rows."""
+    header = "Post ID,Account username,Publish time,Post type,Reach,Views,Follows"
+    first = [f"{d},teashop,2025-01-{d:02d} 09:00,IG image,{d},{d * 3},1" for d in range(1, 29)]
+    middle = [f"{100 + d},teashop,2025-02-{d:02d} 09:00,IG reel,{d},{d * 3},1" for d in range(1, 29)]
+    again = [f"{200 + d},teashop,2025-01-{d:02d} 18:00,IG image,{d * 10},{d},2" for d in range(1, 29)]
+    data = ("\n".join([header, *first, *middle, *again]) + "\n").encode()
+    chunked = read_export(data, "posts.csv", today=TODAY, spill_dir=str(tmp_path))
+    whole = read_file(data, "posts.csv", today=TODAY)
+    assert chunked.spill is not None and len(chunked.observations) > 0
+    assert len(np.load(Path(chunked.spill.directory, chunked.spill.chunks[0]))["value"]) == 0  # all moved
+    got, want = _observations(list(chunked.spill.frames())), _observations([whole.observations])
+    pd.testing.assert_frame_equal(got, want)
+    assert chunked.row_count == len(whole.observations)
+
+
+def make_instagram_csv(seed: int) -> bytes:
+    """Instagram's posts export: several posts a day and type, summed per (day, type); rows
+    shuffled so one day's posts sit in many chunks."""
+    rng = random.Random(seed)
+    lines = []
+    for post in range(rng.randint(150, 400)):
+        day = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, 40))
+        kind = rng.choice(["IG image", "IG reel", "IG carousel"])
+        reach = rng.choice([str(rng.randint(10, 5000)), "", "abc"]) if rng.random() < 0.1 else str(rng.randint(10, 5000))
+        lines.append(f"{9000 + post},teashop,{day.isoformat()} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d},"
+                     f"{kind},{reach},{rng.randint(10, 9000)},{rng.randint(0, 30)}")
+    rng.shuffle(lines)
+    header = "Post ID,Account username,Publish time,Post type,Reach,Views,Follows"
+    return ("\n".join([header, *lines]) + "\n").encode()
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("seeds", [range(0, 15), range(15, 30)], ids=lambda r: f"seeds{r.start}-{r.stop - 1}")
+def test_rows_that_add_up_across_chunks_are_combined_as_a_whole_read_combines_them(
+        seeds: range, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for seed in seeds:
+        data = make_instagram_csv(seed)
+        monkeypatch.setattr(stream, "CHUNK_CHARS", random.Random(-seed).randint(150, 1200))
+        whole = read_file(data, "posts.csv", today=TODAY)
+        chunked = read_export(data, "posts.csv", today=TODAY, spill_dir=str(tmp_path))
+        assert whole.source == chunked.source == "instagram", seed
+        assert any(w.key == "import.warn.breakdown_summed" for w in whole.warnings)
+        assert chunked.spill is not None and len(chunked.spill.chunks) > 3, seed
+        got, want = _observations(list(chunked.spill.frames())), _observations([whole.observations])
+        pd.testing.assert_frame_equal(got[KEYS], want[KEYS], obj=f"seed {seed}")
+        np.testing.assert_allclose(got["value"], want["value"], rtol=1e-12, err_msg=f"seed {seed}")
+        assert _rejected(chunked) == _rejected(whole), seed
+        assert len(chunked.observations) > 0
+        chunked.spill.discard()
