@@ -2,23 +2,28 @@
 
 A 200 MB CSV read whole is 200 MB of bytes, as much again of text, a grid of millions of
 cell strings and an observation frame of tens of millions of rows: gigabytes. Read here, a
-file of :func:`stream_min_bytes` or more costs one chunk at a time, whatever its size:
+CSV of :func:`stream_min_bytes` or more, or an xlsx whose largest sheet holds
+:func:`workbook_min_xml` of XML, costs one chunk at a time, whatever its size:
 
-1. the first chunk (a few MB of records) is read exactly as a whole file would be: the
-   source, the table, its header, the column plan and every per-file decision (percent
-   reading, date order, decimal mark) come from it and hold for the rest;
-2. each following chunk is split at a record boundary (never inside a quoted cell), read as
-   more rows of that table, and its observations are written to the spill directory
-   (``core.importing.spill``); rejected rows keep their real row numbers;
+1. the first chunk (a few MB of records, or ``CHUNK_ROWS`` sheet rows) is read exactly as a
+   whole file would be: the source, the table, its header, the column plan and every
+   per-file decision (percent reading, date order, decimal mark) come from it and hold for
+   the rest;
+2. each following chunk is cut at a record boundary (a CSV never inside a quoted cell; a
+   sheet through ``core.importing.xlsx_stream``), read as more rows of that table, and its
+   observations are written to the spill directory (``core.importing.spill``); rejected
+   rows keep their real row numbers;
 3. a (date, dimension) key an earlier chunk already gave is a duplicate across chunks:
    rejected with the row that came first, or — for sources whose repeated rows add up —
    combined with the earlier rows at the end, exactly as if they had been one chunk;
 4. what one row stands for (a day, a week, a month) is decided on the dates of all chunks.
 
 What cannot be read this way is read whole as before (and the reading child's memory limit
-still refuses it cleanly when too big): a workbook, a whole-file format, a file with several
-tables, order exports (an order's lines may straddle two chunks) and long layouts. The
-server's process stores the chunks one by one in one transaction (``core.store``).
+still refuses it cleanly when too big): a whole-file format, a file with several tables (or
+a workbook with more than one large sheet), order exports (an order's lines may straddle two
+chunks), long layouts, a sheet with formulas, and any file whose later chunk would be read
+otherwise than its first (``NeedsWholeRead``). The server's process stores the chunks one by
+one in one transaction (``core.store``).
 """
 
 from __future__ import annotations
