@@ -341,7 +341,12 @@ def _one_plan(ctx: _Context, decoded: Decoded, source: str, tables: list[RawTabl
     ``grid``) in a layout read row by row; NeedsWholeRead for any other shape."""
     if formats.read_whole_file(ctx, decoded, source) is not None:
         raise NeedsWholeRead
-    chosen, confidence, usable = plan_tables(ctx, decoded, source)
+    try:
+        chosen, confidence, usable = plan_tables(ctx, decoded, source)
+    except KgiError:
+        # Said of the first chunk only (a Shopify export's first piece may be its header
+        # alone): the whole read decides, and says it of the file if it is so.
+        raise NeedsWholeRead from None
     layout = ctx.source.layout
     if len(tables) != 1 or len(usable) != 1 or layout in ("shopify_orders", "long") or formats.reads_rows(layout):
         raise NeedsWholeRead
@@ -673,12 +678,3 @@ def _merge_warnings(ctx: _Context) -> None:
         elif key not in merged:
             merged[key] = Message(message.key, dict(message.params))
     ctx.warnings = list(merged.values())
-
-
-def parsed_rows(parsed: ParsedFile) -> Iterator[pd.DataFrame]:
-    """A parsed file's observations, chunk by chunk when they wait on disk."""
-    if parsed.spill is not None:
-        yield from parsed.spill.frames()
-    else:
-        yield parsed.observations
-

@@ -311,3 +311,29 @@ def test_rows_that_add_up_across_chunks_are_combined_as_a_whole_read_combines_th
         assert _rejected(chunked) == _rejected(whole), seed
         assert len(chunked.observations) > 0
         chunked.spill.discard()
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_the_shared_sample_exports_read_in_chunks_as_they_read_whole(shared_dir: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files this code was not written against (``shared/samples``): in tiny chunks each gives
+    the whole read's figures and rejected rows, or is read whole (a Shopify export's first
+    piece is its header alone: that is no reason to refuse it)."""
+    monkeypatch.setattr(stream, "HEAD_CHARS", 600)
+    monkeypatch.setattr(stream, "CHUNK_ROWS", 7)
+    today = dt.date(2026, 11, 30)
+    samples = sorted(p for p in (shared_dir / "samples").iterdir() if p.suffix in (".csv", ".xlsx"))
+    assert len(samples) >= 5
+    chunked_files = 0
+    for path in samples:
+        data = path.read_bytes()
+        whole = read_file(data, path.name, today=today)
+        chunked = read_export(data, path.name, today=today, spill_dir=str(tmp_path), stream_min=1)
+        frames = list(chunked.spill.frames()) if chunked.spill is not None else [chunked.observations]
+        chunked_files += chunked.spill is not None
+        got, want = _observations(frames), _observations([whole.observations])
+        pd.testing.assert_frame_equal(got[KEYS], want[KEYS], obj=path.name)
+        np.testing.assert_allclose(got["value"], want["value"], rtol=1e-12, err_msg=path.name)
+        assert _rejected(chunked) == _rejected(whole), path.name
+        assert (chunked.source, chunked.meta["granularity"]) == (whole.source, whole.meta["granularity"])
+    assert chunked_files >= 4
